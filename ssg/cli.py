@@ -1,0 +1,113 @@
+"""Command line: parse arguments, call one function, map problems to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from . import __version__
+from .problems import Problems, SsgError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class Console:
+    """Where messages go: problems to stderr, the summary to stdout, -q / -v honoured."""
+
+    def __init__(self, verbosity: int):
+        self.verbosity = verbosity
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            print(message, flush=True)
+
+    def debug(self, message: str) -> None:
+        if self.verbosity > 0:
+            print(message, flush=True)
+
+    def problems(self, problems: Problems) -> None:
+        for p in problems.items:
+            if p.severity == "error":
+                print(f"{p}", file=sys.stderr)
+            elif self.verbosity >= 0:
+                where = f"{p.path}:{p.line}" if p.line else p.path
+                print(f"{where}: warning: {p.message}", file=sys.stderr)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", type=Path, help="the site folder (default: nearest folder upward with site.toml)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    common.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
+
+    parser = argparse.ArgumentParser(prog="ssg", description="A static site generator for news archives.")
+    parser.add_argument("--version", action="version", version=f"ssg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common], help="create a new site in DIR")
+    p.add_argument("dir", type=Path, help="folder for the new site (created if missing)")
+
+    for name, helptext in (("import", "turn seeds/ into Markdown in content/"), ("build", "import, then render the site into public/")):
+        p = sub.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("--date", type=_date, help="date for newly imported articles (YYYY-MM-DD)")
+        p.add_argument("--force", action="store_true", help="overwrite content files edited by hand")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    console = Console(args.verbose - args.quiet)
+    try:
+        if args.command == "init":
+            from .scaffold import init_site
+
+            created = init_site(args.dir)
+            console.info(f"created a new site in {created}")
+            return EXIT_OK
+        site = _site(args)
+        from .build import run
+
+        problems = Problems()
+        lines = run(args.command, site, args, problems)
+        console.problems(problems)
+        for line in lines:
+            console.info(line)
+        return EXIT_PROBLEMS if problems.errors else EXIT_OK
+    except SsgError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _site(args) -> Path:
+    from .config import CONFIG_NAME, find_site
+    from .problems import Problem
+
+    if args.site is not None:
+        if not (args.site / CONFIG_NAME).is_file():
+            raise SsgError([Problem(str(args.site), None, f"no {CONFIG_NAME} here")])
+        return args.site.resolve()
+    found = find_site(Path.cwd())
+    if found is None:
+        raise SsgError([Problem(".", None, f"no {CONFIG_NAME} in this folder or any above it (try `ssg init DIR`)")])
+    return found
+
+
+if __name__ == "__main__":
+    sys.exit(main())

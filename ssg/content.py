@@ -1,0 +1,164 @@
+"""Content files: YAML front matter between ``---`` lines, then a Markdown body.
+
+Owns reading and writing that format (with the C YAML loader and dumper) and the ``Article``
+model the rest of the build works on. Keys the code does not know go into ``Article.extra``
+unchanged, so hand-written keys reach templates and survive re-imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# Bookkeeping written by the importer: the seed's hash, and the hash of the file as it was
+# written (computed without that line), which tells an untouched file from a hand-edited one.
+SEED_HASH = "seed_hash"
+IMPORT_HASH = "import_hash"
+_IMPORT_HASH_LINE = re.compile(rf"^{IMPORT_HASH}: *([0-9a-f]+)\n", re.MULTILINE)
+
+
+class _Dumper(_BaseDumper):
+    pass
+
+
+def _represent_datetime(dumper, value: dt.datetime):
+    # ISO 8601 with "T" and the offset, which YAML reads back as a timestamp.
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+_Dumper.add_representer(dt.datetime, _represent_datetime)
+
+
+class FrontMatterError(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def split_document(text: str) -> tuple[dict[str, Any], str, int]:
+    """(front matter, body, line number where the body starts). Raises FrontMatterError."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        raise FrontMatterError("no front matter: the file must start with a '---' line", 1)
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        if text.endswith("\n---"):
+            end = len(text) - 4
+        else:
+            raise FrontMatterError("front matter is not closed by a '---' line", 1)
+    raw = text[4 : end + 1]
+    body = text[end + 5 :]
+    try:
+        meta = yaml.load(raw, Loader=_Loader) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for the '---', +1 for 1-based
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from None
+    if not isinstance(meta, dict):
+        raise FrontMatterError("front matter must be a mapping of keys to values", 2)
+    body_line = raw.count("\n") + 3
+    return meta, body, body_line
+
+
+def dump_document(meta: dict[str, Any], body: str) -> str:
+    head = yaml.dump(
+        meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+    )
+    return f"---\n{head}---\n\n{body.rstrip()}\n"
+
+
+def file_hash(text: str) -> str:
+    """Hash of a content file's text without its import_hash line."""
+    return hashlib.sha256(_IMPORT_HASH_LINE.sub("", text, count=1).encode("utf-8")).hexdigest()[:16]
+
+
+def with_import_hash(meta: dict[str, Any], body: str) -> str:
+    """The document text with an import_hash key matching its own contents."""
+    meta = {k: v for k, v in meta.items() if k != IMPORT_HASH}
+    text = dump_document(meta, body)
+    meta[IMPORT_HASH] = file_hash(text)
+    return dump_document(meta, body)
+
+
+def is_untouched(text: str) -> bool:
+    """True when the file is exactly as the importer wrote it."""
+    m = _IMPORT_HASH_LINE.search(text)
+    return bool(m) and m.group(1) == file_hash(text)
+
+
+def parse_date(value: Any, tz: dt.tzinfo) -> dt.datetime:
+    """Front matter dates: timestamps, dates, or ISO strings; naive ones are in the site's zone."""
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            result = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"date: not an ISO 8601 date: {value!r}") from None
+    else:
+        raise ValueError(f"date: expected a date, got {value!r}")
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=tz)
+    return result
+
+
+@dataclass(frozen=True)
+class Article:
+    """One content file, parsed. ``relpath`` is relative to content/ and keys the archive."""
+
+    relpath: str
+    title: str
+    date: dt.datetime
+    section: str
+    section_slug: str
+    slug: str
+    summary: str
+    body: str  # Markdown
+    draft: bool = False
+    source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", SEED_HASH, IMPORT_HASH}
+
+
+def read_front_source(path: Path) -> str | None:
+    """The ``source:`` of a content file, read from its head without a full YAML parse."""
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if not head.startswith("---"):
+        return None
+    end = head.find("\n---", 3)
+    block = head[: end if end != -1 else len(head)]
+    m = re.search(r"^source: *(.+)$", block, re.MULTILINE)
+    if not m:
+        return None
+    try:
+        value = yaml.load(m.group(1), Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def problem(relpath: str, exc: FrontMatterError) -> Problem:
+    return Problem(relpath, exc.line, exc.message)

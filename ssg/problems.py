@@ -1,0 +1,53 @@
+"""Problems found while working: one record type, one way to print it.
+
+Every stage reports bad input as a Problem (``path[:line]: message``) and carries on; the CLI
+decides the exit status from what was collected. Nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Problems:
+    """Collector handed down the pipeline; stages append, the CLI reports."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str, message: str, line: int | None = None) -> None:
+        self.items.append(Problem(str(path), line, message, "error"))
+
+    def warning(self, path: str, message: str, line: int | None = None) -> None:
+        self.items.append(Problem(str(path), line, message, "warning"))
+
+    def extend(self, other: "Problems | list[Problem]") -> None:
+        self.items.extend(other.items if isinstance(other, Problems) else other)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+
+class SsgError(Exception):
+    """A failure that stops the command: carries the problems that explain it."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems

@@ -1,0 +1,89 @@
+"""The one place that decides slugs, URLs and output paths.
+
+Nothing else in ssg builds a URL or an output path by string concatenation. URLs handed to
+templates are root-relative and already carry the path of ``base_url`` (``/archive/…``), so a
+site built for a subpath works when served there; ``absolute`` turns them into full URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from slugify import slugify as _slugify
+
+MAX_SLUG = 80
+
+
+def slugify(text: str, fallback: str = "untitled", max_length: int = MAX_SLUG) -> str:
+    """Lowercase ASCII words joined by '-', transliterated from any script, cut at a word
+    boundary, never empty and never containing a path separator or a dot segment."""
+    slug = _slugify(text, max_length=max_length, word_boundary=True, save_order=True)
+    if not slug:
+        slug = _slugify(fallback, max_length=max_length, word_boundary=True, save_order=True)
+    return slug or "untitled"
+
+
+def content_relpath(section_slug: str, slug: str) -> PurePosixPath:
+    """Where an imported article lives below content/: ``<section-slug>/<slug>.md``."""
+    return PurePosixPath(section_slug) / f"{slug}.md"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Built from ``base_url`` and the permalink patterns of site.toml."""
+
+    base_url: str  # always ends with "/"
+    article_pattern: str = "/{section}/{slug}/"
+    section_pattern: str = "/{section}/"
+
+    @classmethod
+    def from_config(cls, config, base_url: str | None = None) -> "Urls":
+        base = base_url or config.base_url
+        if not base.endswith("/"):
+            base += "/"
+        return cls(base, config.permalinks.article, config.permalinks.section)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url: "/" or "/archive/"."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    # Site paths: "/" based, without the base path; they name outputs.
+    def article_path(self, section_slug: str, slug: str) -> str:
+        return self.article_pattern.format(section=section_slug, slug=slug)
+
+    def section_path(self, section_slug: str, page: int = 1) -> str:
+        path = self.section_pattern.format(section=section_slug)
+        return path if page == 1 else f"{path}page/{page}/"
+
+    def section_feed_path(self, section_slug: str, kind: str) -> str:
+        return f"{self.section_pattern.format(section=section_slug)}{kind}.xml"
+
+    home_path = "/"
+
+    # Site path -> what templates and feeds see.
+    def url(self, site_path: str) -> str:
+        """Root-relative URL including the base path."""
+        return self.base_path + site_path.lstrip("/")
+
+    def absolute(self, site_path: str) -> str:
+        return self.origin + self.url(site_path)
+
+    @staticmethod
+    def output_file(site_path: str) -> PurePosixPath:
+        """Output file (relative to public/) for a site path: directories get index.html."""
+        rel = site_path.lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        path = PurePosixPath(rel)
+        if any(part in ("..", ".") for part in path.parts):
+            raise ValueError(f"unsafe output path {site_path!r}")
+        return path
