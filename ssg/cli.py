@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=helptext)
         p.add_argument("--date", type=_date, help="date for newly imported articles (YYYY-MM-DD)")
         p.add_argument("--force", action="store_true", help="overwrite content files edited by hand")
+        if name == "build":
+            p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+            p.add_argument("--future", action="store_true", help="include articles dated in the future")
+            p.add_argument("--base-url", help="override base_url of site.toml (may carry a path)")
     return parser
 
 

@@ -1,0 +1,82 @@
+"""Feeds (RSS 2.0 and Atom, made with feedgen), the sitemap and robots.txt.
+
+Feed dates come from the articles, never from the clock, so two builds give the same bytes.
+feedgen prepends entries by default; we append in newest-first order instead.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape
+
+from feedgen.feed import FeedGenerator
+
+from . import __version__
+from .content import Article
+
+_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def absolutize(html: str, page_url: str) -> str:
+    """Make every href/src in an HTML fragment absolute, relative to the page it came from."""
+    return _URL_ATTR.sub(lambda m: m.group(1) + urljoin(page_url, m.group(2)) + m.group(3), html)
+
+
+def build_feeds(
+    *,
+    title: str,
+    description: str,
+    language: str,
+    home_url: str,
+    rss_url: str,
+    atom_url: str,
+    articles: list[tuple[Article, str, str]],  # (article, absolute URL, HTML body), newest first
+    full_content: bool,
+) -> tuple[bytes, bytes]:
+    fg = FeedGenerator()
+    fg.id(home_url)
+    fg.title(title)
+    fg.subtitle(description or title)
+    fg.language(language)
+    fg.link(href=home_url, rel="alternate")
+    fg.link(href=atom_url, rel="self")
+    fg.generator("ssg", version=__version__)
+    if articles:
+        newest = articles[0][0].date
+        fg.updated(newest)
+        fg.lastBuildDate(newest)
+    for article, url, html in articles:
+        fe = fg.add_entry(order="append")
+        fe.id(url)
+        fe.guid(url, permalink=True)
+        fe.title(article.title)
+        fe.link(href=url, rel="alternate")
+        fe.published(article.date)
+        fe.updated(article.date)
+        fe.category(term=article.section)
+        if article.summary:
+            fe.summary(article.summary)
+        if full_content and html:
+            fe.content(absolutize(html, url), type="html")
+        elif article.summary:
+            fe.description(article.summary)
+    atom = fg.atom_str(pretty=True)
+    # The RSS <atom:link rel="self"> must name the RSS file itself.
+    fg.link(href=rss_url, rel="self", replace=True)
+    fg.link(href=home_url, rel="alternate")
+    rss = fg.rss_str(pretty=True)
+    return rss, atom
+
+
+def sitemap(entries: list[tuple[str, str]]) -> bytes:
+    """entries: (absolute URL, lastmod ISO date), in a stable order."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for loc, lastmod in entries:
+        lines.append(f"  <url><loc>{escape(loc)}</loc><lastmod>{escape(lastmod)}</lastmod></url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots(sitemap_url: str) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode("utf-8")
