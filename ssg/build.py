@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import feeds
+from .cache import BuildCache
 from .config import Config, load_config
 from .importer import import_seeds
 from .output import Publisher
@@ -29,6 +30,7 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     now: dt.datetime | None = None
+    cache: BuildCache | None = None  # reused across rebuilds by `ssg serve`
 
 
 @dataclass
@@ -47,15 +49,13 @@ class BuildReport:
                 f"({self.written:,} written, {self.reused:,} unchanged) in {self.seconds:.2f} s")
 
 
-def _feeds(renderer: PageRenderer, urls: Urls, config: Config, archive: Archive, bodies: dict[str, str]):
+def _feeds(renderer: PageRenderer, urls: Urls, config: Config, archive: Archive):
     def entries(keys):
         chosen = []
         for key in keys[: config.feeds.items]:
             a = archive.articles[key]
-            path = renderer.article_path(a)
-            if config.feeds.full_content and key not in bodies:
-                bodies[key] = renderer.body_html(a)
-            chosen.append((a, urls.absolute(path), bodies.get(key, "")))
+            html = renderer.body_html(a) if config.feeds.full_content else ""
+            chosen.append((a, urls.absolute(renderer.article_path(a)), html))
         return chosen
 
     targets = [(config.title, config.description, "/", "/feed.xml", "/atom.xml", list(archive.articles))]
@@ -78,17 +78,17 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     urls = Urls.from_config(config, options.base_url)
     theme = find_theme(site, config.theme)
     env = environment(site, theme)
-    archive = collect(site, config, problems, drafts=options.drafts, future=options.future, now=options.now)
+    archive = collect(site, config, problems, drafts=options.drafts, future=options.future, now=options.now,
+                      cache=options.cache)
 
-    renderer = PageRenderer(config, urls, env, archive, problems)
+    renderer = PageRenderer(config, urls, env, archive, problems, options.cache)
     publisher = Publisher(site / config.output_dir)
     try:
-        bodies: dict[str, str] = {}
         for out in renderer.all():
             publisher.add(urls.output_file(out.path).as_posix(), out.data, out.source)
             report.pages += 1
         template_failed = bool(renderer._failed)
-        for path, data, source in _feeds(renderer, urls, config, archive, bodies):
+        for path, data, source in _feeds(renderer, urls, config, archive):
             publisher.add(urls.output_file(path).as_posix(), data, source)
 
         # Sitemap: every HTML page but the 404, with the date of the newest article on it.

@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
             p.add_argument("--future", action="store_true", help="include articles dated in the future")
             p.add_argument("--base-url", help="override base_url of site.toml (may carry a path)")
+    p = sub.add_parser("serve", parents=[common], help="build, serve locally and reload the browser on every change")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--no-reload", dest="reload", action="store_false", help="no live reload script")
+    p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    p.add_argument("--future", action="store_true", help="include articles dated in the future")
     return parser
 
 
@@ -82,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             console.info(f"created a new site in {created}")
             return EXIT_OK
         site = _site(args)
+        if args.command == "serve":
+            from .server import serve
+
+            return serve(site, args.host, args.port, reload=args.reload, drafts=args.drafts, future=args.future)
         from .build import run
 
         problems = Problems()

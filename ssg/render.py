@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+import mistune
 from markupsafe import Markup
 
+from .cache import BuildCache
 from .config import Config
 from .content import Article
 from .markdown import Renderer
@@ -126,9 +128,12 @@ def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple
 
 
 class PageRenderer:
-    def __init__(self, config: Config, urls: Urls, env: jinja2.Environment, archive: Archive, problems: Problems):
+    def __init__(self, config: Config, urls: Urls, env: jinja2.Environment, archive: Archive, problems: Problems,
+                 cache: BuildCache | None = None):
         self.config, self.urls, self.env, self.archive, self.problems = config, urls, env, archive, problems
         self.markdown = Renderer(allow_html=config.markdown.allow_html)
+        self._md_settings = f"mistune-{mistune.__version__}/html={config.markdown.allow_html}"
+        self.cache = cache if cache is not None else BuildCache()
         self.sections = {
             s.slug: SectionView(
                 s.name, s.slug, urls.url(urls.section_path(s.slug)), len(s.keys), feed_links(urls, s.name, s.slug)
@@ -152,7 +157,11 @@ class PageRenderer:
         return self.urls.article_path(a.section_slug, a.slug)
 
     def body_html(self, a: Article) -> str:
-        return self.markdown(a.body)
+        key = BuildCache.html_key(a.body, self._md_settings)
+        html = self.cache.html.get(key)
+        if html is None:
+            html = self.cache.html[key] = self.markdown(a.body)
+        return html
 
     def view(self, a: Article, body: str = "", prev: Article | None = None, next: Article | None = None) -> ArticleView:
         return ArticleView(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import content as cf
+from .cache import BuildCache
 from .config import Config
 from .problems import Problems
 from .urls import slugify
@@ -114,6 +115,7 @@ def collect(
     drafts: bool = False,
     future: bool = False,
     now: dt.datetime | None = None,
+    cache: BuildCache | None = None,
 ) -> Archive:
     root = site / config.content_dir
     found: list[cf.Article] = []
@@ -125,9 +127,19 @@ def collect(
                 if not name.endswith(".md") or name.startswith("."):
                     continue
                 path = Path(dirpath) / name
-                article = read_article(path, path.relative_to(root).as_posix(), config, problems)
+                relpath = path.relative_to(root).as_posix()
+                article = None
+                if cache is not None:
+                    st = path.stat()
+                    # The time zone shapes parsed dates; nothing else in site.toml does.
+                    key = (st.st_size, st.st_mtime_ns, config.timezone, config.content_dir)
+                    article = cache.article(relpath, key)
                 if article is None:
-                    continue
+                    article = read_article(path, relpath, config, problems)
+                    if article is None:
+                        continue
+                    if cache is not None:
+                        cache.store_article(relpath, key, article)
                 if article.draft and not drafts:
                     continue
                 if article.date > now and not future:

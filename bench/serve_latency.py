@@ -1,0 +1,61 @@
+"""Time from saving one article to Chromium showing it, under `ssg serve`.
+
+Usage: python bench/serve_latency.py SITE [RUNS]   (SITE already imported; Debian chromium)
+Prints each run and the median, in seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+
+def main() -> None:
+    site = Path(sys.argv[1]).resolve()
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", "0", "-q"],
+                            stdout=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stdout:
+        m = re.search(r"serving (http://\S+)", line)
+        if m:
+            url = m.group(1)
+            break
+    article = sorted((site / "content").rglob("*.md"))[0]
+    text = article.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M).group(1)
+    slug = re.search(r"^slug: (.*)$", text, re.M).group(1)
+    page_url = f"{url}{article.parent.name}/{slug}/"
+    times = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            for i in range(runs):
+                page.goto(page_url)
+                page.wait_for_function("() => window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.socket && window.LiveReload.connector.socket.readyState === 1")
+                time.sleep(0.5)
+                new = f"Latency probe {i}"
+                started = time.perf_counter()
+                article.write_text(text.replace(f"title: {title}", f"title: {new}", 1), encoding="utf-8")
+                page.wait_for_function(f"() => document.querySelector('h1') && document.querySelector('h1').textContent === {new!r}", timeout=30000)
+                times.append(time.perf_counter() - started)
+                print(f"run {i + 1}: {times[-1]:.2f} s", flush=True)
+            browser.close()
+    finally:
+        article.write_text(text, encoding="utf-8")
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+    print(f"median save-to-browser: {statistics.median(times):.2f} s over {runs} runs")
+
+
+if __name__ == "__main__":
+    main()

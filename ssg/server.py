@@ -1,0 +1,354 @@
+"""``ssg serve``: build, serve, watch, rebuild, and reload every open browser tab.
+
+Built on the livereload package, whose websocket handler and livereload.js talk to the
+browser. Its own file watching polls and ignores changes within 3 s of the last reload, so we
+keep only its browser side: changes come from watchdog (inotify on Linux), a burst of them is
+debounced into one rebuild that runs off the event loop, and the reload is sent only once the
+rebuild has been swapped in. A failed rebuild keeps the last good site served and shows the
+errors in the page; fixing the file recovers with another reload.
+
+The site is built into ``.ssg/serve/`` (never into public/), with the same base_url, and
+served under that URL's path. The reload script is injected here, per response, so built
+output never contains it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import ipaddress
+import mimetypes
+import os
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import ioloop, web
+from tornado.httpserver import HTTPServer
+
+from .build import BuildOptions, build_site
+from .cache import BuildCache
+from .config import CONFIG_NAME, load_config
+from .importer import import_seeds
+from .problems import Problem, Problems, SsgError
+from .urls import Urls
+
+SERVE_DIR = Path(".ssg") / "serve"
+DEBOUNCE = 0.12  # seconds of quiet before a rebuild starts
+WATCHED = ("seeds", "content", "themes", "templates", "static")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class State:
+    """What the request handlers read; replaced whole after each build, on the loop thread."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.base_path = "/"
+        self.errors: list[Problem] = []
+        self.built = False
+        self.generation = 0
+
+
+class Preview:
+    def __init__(self, site: Path, *, drafts: bool = False, future: bool = False, reload: bool = True, log=print):
+        self.site = site
+        self.drafts, self.future, self.reload = drafts, future, reload
+        self.log = log
+        self.state = State(site / SERVE_DIR)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssg-build")
+        self._loop: ioloop.IOLoop | None = None
+        self._timer = None
+        self._building = False
+        self._dirty = False
+        self._first_change = 0.0
+        self._cache = BuildCache()  # parsed articles and rendered Markdown, kept across rebuilds
+        from livereload.watcher import Watcher
+
+        # livereload's handler logs its watcher's last path when it reloads; ours lives elsewhere.
+        LiveReloadHandler.watcher = Watcher()
+
+    # --- building ----------------------------------------------------------------------
+    def build_once(self) -> tuple[list[Problem], str, str]:
+        """Import and build into the serve folder. Runs on the build thread."""
+        problems = Problems()
+        try:
+            config = load_config(self.site)
+            serve_config = dataclasses.replace(config, output_dir=str(SERVE_DIR))
+            import_seeds(self.site, serve_config, problems)
+            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future, cache=self._cache))
+            base_path = Urls.from_config(config).base_path
+            summary = report.summary()
+        except SsgError as exc:
+            problems.extend(exc.problems)
+            base_path, summary = self.state.base_path, "build failed"
+        except Exception as exc:  # keep serving whatever happens in a rebuild
+            problems.error("ssg", f"internal error during rebuild: {type(exc).__name__}: {exc}")
+            base_path, summary = self.state.base_path, "build failed"
+        return problems.errors, base_path, summary
+
+    def _finished(self, errors: list[Problem], base_path: str, summary: str) -> None:
+        state = self.state
+        state.errors = errors
+        state.base_path = base_path
+        state.built = state.built or (state.root / "index.html").exists() or (state.root / "404.html").exists()
+        state.generation += 1
+        for p in errors:
+            self.log(f"error: {p}")
+        self.log(summary)
+        self._building = False
+        if self.reload:
+            # Straight to the browsers: no 3-second guard, the rebuild has already finished.
+            LiveReloadHandler.reload_waiters("*")
+        if self._dirty:
+            self._dirty = False
+            self._schedule()
+
+    def _start_build(self) -> None:
+        self._timer = None
+        if self._building:
+            self._dirty = True
+            return
+        self._building = True
+        loop = self._loop
+
+        def work():
+            result = self.build_once()
+            loop.add_callback(self._finished, *result)
+
+        self._executor.submit(work)
+
+    def _schedule(self) -> None:
+        """Debounce: wait for DEBOUNCE s of quiet, but never more than 1 s after the first change."""
+        now = time.monotonic()
+        if self._timer is None:
+            self._first_change = now
+        else:
+            self._loop.remove_timeout(self._timer)
+        delay = min(DEBOUNCE, max(0.0, self._first_change + 1.0 - now))
+        self._timer = self._loop.call_later(delay, self._start_build)
+
+    def changed(self, path: str) -> None:
+        """Called from the watcher thread."""
+        self._loop.add_callback(self._schedule)
+
+    # --- watching ------------------------------------------------------------------------
+    def _relevant(self, path: str) -> bool:
+        try:
+            rel = Path(path).relative_to(self.site)
+        except ValueError:
+            return False
+        parts = rel.parts
+        if not parts:
+            return False
+        if len(parts) == 1:
+            return parts[0] == CONFIG_NAME
+        name = parts[-1]
+        if name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+            return False  # editor and atomic-write temporaries
+        return parts[0] in WATCHED
+
+    def start_watching(self):
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        preview = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event):
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                path = Path(os.fsdecode(event.src_path))
+                if event.is_directory and event.event_type == "created" and path.parent == preview.site and path.name in WATCHED:
+                    # A watched folder that did not exist at start (say, templates/): watch it now.
+                    observer.schedule(handler, str(path), recursive=True)
+                    preview.changed(str(path))
+                    return
+                for path in (event.src_path, getattr(event, "dest_path", "")):
+                    if path and preview._relevant(os.fsdecode(path)):
+                        preview.changed(os.fsdecode(path))
+                        return
+
+        observer = Observer()
+        handler = Handler()
+        observer.schedule(handler, str(self.site), recursive=False)
+        for name in WATCHED:
+            if (self.site / name).is_dir():
+                observer.schedule(handler, str(self.site / name), recursive=True)
+        observer.daemon = True
+        observer.start()
+        return observer
+
+    # --- serving -------------------------------------------------------------------------
+    def application(self) -> web.Application:
+        handlers = []
+        if self.reload:
+            handlers += [(r"/livereload", LiveReloadHandler), (r"/livereload\.js", LiveReloadJSHandler)]
+        handlers.append((r"/.*", SiteHandler, {"preview": self}))
+        return web.Application(handlers, compress_response=False)
+
+    def serve(self, host: str, port: int) -> None:
+        self._loop = ioloop.IOLoop.current()
+        if not is_loopback(host):
+            self.log(f"warning: listening on {host}: the preview is reachable from other machines")
+        # Watch before the first build, so that no change made from now on can be missed.
+        observer = self.start_watching()
+        self.log("building…")
+        self._finished(*self.build_once())
+        sockets = bind(host, port)
+        server = HTTPServer(self.application())
+        server.add_sockets(sockets)
+        actual = sockets[0].getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        self.log(f"serving http://{shown}:{actual}{self.state.base_path} (Ctrl-C to stop)")
+        try:
+            self._loop.start()
+        finally:
+            observer.stop()
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def bind(host: str, port: int):
+    from tornado.netutil import bind_sockets
+
+    return bind_sockets(port, address=host, family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+
+
+_RELOAD_SCRIPT = '<script src="/livereload.js?port={port}&amp;mindelay=50&amp;maxdelay=1000"></script>'
+_OVERLAY = (
+    '<div id="ssg-error-overlay" role="alert" style="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;'
+    "z-index:2147483647;background:#2b0000;color:#fff;font:14px/1.5 monospace;padding:1rem 1.25rem;"
+    'border-top:4px solid #ff4d4d;white-space:pre-wrap"><strong>ssg: the last rebuild failed; '
+    "showing the last good site.</strong>\n{items}</div>"
+)
+
+
+class SiteHandler(web.RequestHandler):
+    """Serves the built folder: no listings, nothing outside it, the site's 404 page."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def compute_etag(self):
+        return None
+
+    def set_default_headers(self):
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def head(self):
+        return self.get(head=True)
+
+    def get(self, head: bool = False):
+        state = self.preview.state
+        raw = urlsplit(self.request.uri).path
+        target = self._resolve(raw, state)
+        if target is None:
+            self._send_404(state, head)
+        elif target[0] == "redirect":
+            self.redirect(target[1], permanent=False)
+        else:
+            self._send(target[1], 200, head)
+
+    def _resolve(self, raw: str, state: State) -> tuple[str, str] | None:
+        """("file", path), ("redirect", url), or None for a 404."""
+        base = state.base_path
+        lowered = raw.lower()
+        # Encoded separators and NULs never name a file here.
+        if "%2f" in lowered or "%5c" in lowered or "%00" in lowered or "\\" in raw:
+            return None
+        path = unquote(raw)
+        if path in ("", "/") and base != "/":
+            return ("redirect", base)
+        if not (path + "/").startswith(base) and path != base.rstrip("/"):
+            return None
+        rel = path[len(base):] if path.startswith(base) else ""
+        parts = [p for p in rel.split("/") if p]
+        if any(p in (".", "..") or "\x00" in p for p in parts):
+            return None
+        root = os.path.realpath(state.root)
+        candidate = os.path.join(root, *parts)
+        real = os.path.realpath(candidate)
+        if real != root and not real.startswith(root + os.sep):
+            return None  # a symlink pointing out of the site
+        if os.path.isdir(real):
+            if not path.endswith("/"):
+                return ("redirect", path + "/")
+            real = os.path.join(real, "index.html")
+            if not os.path.isfile(real):
+                return None  # no directory listings
+        if not os.path.isfile(real):
+            return None
+        return ("file", real)
+
+    def _send_404(self, state: State, head: bool):
+        page = os.path.join(os.path.realpath(state.root), "404.html")
+        if os.path.isfile(page):
+            self._send(page, 404, head)
+        else:
+            self.set_status(404)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(b"" if head else b"404 not found\n")
+
+    def _send(self, path: str, status: int, head: bool):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        ctype, encoding = mimetypes.guess_type(path)
+        if path.endswith(".xml"):
+            ctype = "application/xml"
+        ctype = ctype or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/xml", "application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        if ctype.startswith("text/html"):
+            data = self._inject(data)
+        self.set_status(status)
+        self.set_header("Content-Type", ctype)
+        self.set_header("Content-Length", str(len(data)))
+        self.finish(b"" if head else data)
+
+    def _inject(self, data: bytes) -> bytes:
+        extra = b""
+        state = self.preview.state
+        if self.preview.reload:
+            port = self.request.host.rsplit(":", 1)[-1] if ":" in self.request.host else "80"
+            extra += _RELOAD_SCRIPT.format(port=html.escape(port)).encode()
+        if state.errors:
+            items = "\n".join(html.escape(str(p)) for p in state.errors)
+            extra += _OVERLAY.format(items=items).encode("utf-8")
+        if not extra:
+            return data
+        index = data.rfind(b"</body>")
+        if index == -1:
+            return data + extra
+        return data[:index] + extra + data[index:]
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, reload: bool = True, drafts: bool = False, future: bool = False) -> int:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr if message.startswith(("error", "warning")) else sys.stdout, flush=True)
+
+    import logging
+
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)  # no line per request
+    preview = Preview(site, drafts=drafts, future=future, reload=reload, log=log)
+    try:
+        preview.serve(host, port)
+    except OSError as exc:
+        print(f"{host}:{port}: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0

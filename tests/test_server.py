@@ -1,0 +1,272 @@
+"""ssg serve: serving safety, base paths, debounced rebuilds, and live reload in real Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+ARTICLE = """---
+title: {title}
+date: 2024-03-0{day}T10:00:00+00:00
+section: World
+slug: {slug}
+summary: A summary.
+---
+
+Body of {slug}.
+"""
+
+
+def write_site(root: Path, base_url: str = "https://example.org/") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "site.toml").write_text(f'title = "Preview test"\nbase_url = "{base_url}"\n', encoding="utf-8")
+    for day, slug in ((1, "first"), (2, "second")):
+        path = root / "content" / "world" / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(ARTICLE.format(title=f"Headline {slug}", day=day, slug=slug), encoding="utf-8")
+    (root / "seeds").mkdir(exist_ok=True)
+    return root
+
+
+class Server:
+    def __init__(self, site: Path, *extra: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+        )
+        self.lines: list[str] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            m = re.search(r"serving http://([^:/\]]+|\[[^\]]+\]):(\d+)(/\S*)", line)
+            if m:
+                self.host, self.port, self.base = m.group(1), int(m.group(2)), m.group(3)
+                break
+        else:
+            self.stop()
+            raise AssertionError("server did not start: " + "".join(self.lines))
+        if not hasattr(self, "port"):
+            err = self.proc.stderr.read()
+            raise AssertionError("server did not start: " + "".join(self.lines) + err)
+        import threading
+
+        def pump():
+            for line in self.proc.stdout:
+                self.lines.append(line)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base}"
+
+    def get(self, raw_path: str, method: str = "GET"):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.putrequest(method, raw_path, skip_accept_encoding=True)
+        conn.endheaders()
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        return resp.status, dict(resp.getheaders()), body
+
+    def builds(self) -> int:
+        return sum(1 for line in self.lines if line.startswith(("built ", "build failed")))
+
+    def wait_builds(self, n: int, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while self.builds() < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.builds() >= n, "".join(self.lines)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.stderr.read() if self.proc.stderr else ""
+
+
+@pytest.fixture
+def site(tmp_path):
+    return write_site(tmp_path / "site")
+
+
+@pytest.fixture
+def server(site):
+    s = Server(site)
+    yield s
+    s.stop()
+
+
+def test_listens_on_loopback_by_default(server):
+    assert server.host == "127.0.0.1"
+    status, headers, body = server.get("/")
+    assert status == 200
+    assert b"Headline second" in body
+
+
+def test_warns_when_not_loopback(site):
+    s = Server(site, "--host", "0.0.0.0")
+    try:
+        time.sleep(0.2)
+    finally:
+        err = s.stop()
+    assert "warning: listening on 0.0.0.0" in err
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "/../site.toml",
+        "/../../../../etc/passwd",
+        "/%2e%2e/site.toml",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/world/%2e%2e%2f%2e%2e%2fsite.toml",
+        "/..%2fsite.toml",
+        "/..%5csite.toml",
+        "/world/first/%00index.html",
+    ],
+)
+def test_traversal_attempts_are_refused(server, raw):
+    status, headers, body = server.get(raw)
+    assert status == 404
+    assert b"Preview test" in body  # the site's own 404 page
+    assert b"base_url" not in body and b"root:" not in body
+
+
+def test_symlink_pointing_out_is_refused(server, site, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret", encoding="utf-8")
+    link = site / ".ssg" / "serve" / "leak.txt"
+    link.symlink_to(secret)
+    status, _, body = server.get("/leak.txt")
+    assert status == 404 and b"top secret" not in body
+
+
+def test_no_directory_listing_and_site_404(server, site):
+    (site / ".ssg" / "serve" / "empty").mkdir()
+    status, _, body = server.get("/empty/")
+    assert status == 404
+    assert b"Page not found" in body
+    status, headers, _ = server.get("/world")
+    assert status == 302 and headers["Location"] == "/world/"
+
+
+def test_reload_script_only_in_served_pages(server, site):
+    status, _, body = server.get("/world/first/")
+    assert status == 200 and b"/livereload.js" in body
+    assert subprocess.run([sys.executable, "-m", "ssg", "build", "--site", str(site), "-q"]).returncode == 0
+    built = [p for p in (site / "public").rglob("*") if p.is_file()]
+    assert built
+    assert not any(b"livereload" in p.read_bytes() for p in built)
+
+
+def test_no_reload_flag(site):
+    s = Server(site, "--no-reload")
+    try:
+        status, _, body = s.get("/world/first/")
+        assert status == 200 and b"livereload" not in body
+    finally:
+        s.stop()
+
+
+def test_burst_of_saves_gives_one_rebuild(server, site):
+    server.wait_builds(1)
+    before = server.builds()
+    for i in range(30):
+        (site / "content" / "world" / f"burst-{i}.md").write_text(
+            ARTICLE.format(title=f"Burst {i}", day=3, slug=f"burst-{i}"), encoding="utf-8")
+    server.wait_builds(before + 1)
+    time.sleep(1.5)
+    assert server.builds() == before + 1, "".join(server.lines)
+    status, _, body = server.get("/world/burst-29/")
+    assert status == 200 and b"Burst 29" in body
+
+
+def test_failed_rebuild_keeps_last_good_site_and_recovers(server, site):
+    server.wait_builds(1)
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{% if %}\n{% endblock %}\n")
+    server.wait_builds(2)
+    status, _, body = server.get("/world/first/")
+    assert status == 200 and b"Headline first" in body  # the last good page
+    assert b"ssg-error-overlay" in body and b"article.html:3" in body
+    shutil.rmtree(site / "templates")
+    server.wait_builds(3)
+    status, _, body = server.get("/world/first/")
+    assert b"ssg-error-overlay" not in body
+
+
+def test_served_under_base_path(tmp_path):
+    site = write_site(tmp_path / "sub", base_url="https://example.org/archive/")
+    s = Server(site)
+    try:
+        assert s.base == "/archive/"
+        status, headers, _ = s.get("/")
+        assert status == 302 and headers["Location"] == "/archive/"
+        status, _, body = s.get("/archive/world/first/")
+        assert status == 200 and b'href="/archive/style.css"' in body
+        assert s.get("/archive/style.css")[0] == 200
+        assert s.get("/world/first/")[0] == 404
+    finally:
+        s.stop()
+
+
+def _browser():
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (test extra) not installed")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it via ../shared/tools/install.sh)")
+    return playwright.sync_playwright()
+
+
+@pytest.mark.parametrize("base_url", ["https://example.org/", "https://example.org/archive/"])
+def test_live_reload_in_chromium(tmp_path, base_url):
+    site = write_site(tmp_path / "live", base_url=base_url)
+    s = Server(site)
+    try:
+        with _browser() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run"],
+            )
+            page = browser.new_page()
+            page.goto(s.url + "world/first/")
+            assert page.text_content("h1") == "Headline first"
+            # livereload.js has connected once the server counts a waiter; give it a moment.
+            page.wait_for_function("() => window.LiveReload && window.LiveReload.connector && window.LiveReload.connector._connectionDesired", timeout=10000)
+            time.sleep(0.3)
+
+            article = site / "content" / "world" / "first.md"
+            article.write_text(article.read_text().replace("Headline first", "Changed on disk"), encoding="utf-8")
+            page.wait_for_function("() => document.querySelector('h1').textContent === 'Changed on disk'", timeout=15000)
+
+            (site / "templates").mkdir()
+            (site / "templates" / "article.html").write_text("{% extends 'base.html' %}\n{% block main %}{{ broken( }}{% endblock %}\n")
+            page.wait_for_selector("#ssg-error-overlay", timeout=15000)
+            assert "article.html" in page.text_content("#ssg-error-overlay")
+
+            shutil.rmtree(site / "templates")
+            page.wait_for_selector("#ssg-error-overlay", state="detached", timeout=15000)
+            assert page.text_content("h1") == "Changed on disk"
+            browser.close()
+    finally:
+        s.stop()
