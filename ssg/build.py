@@ -1,27 +1,35 @@
-"""The pipeline, phase by phase: import → collect → render → publish.
+"""The pipeline, phase by phase: import → collect → plan → render → publish → remember.
 
-Everything is gathered and rendered before anything is written; the Publisher then swaps the
-new site in whole. Content problems leave that article out and fail the exit status; theme
-problems (a template that does not render) keep the previous public/ untouched.
+Everything is planned and rendered before anything is written. Each output carries a
+fingerprint of all its inputs (``render.Planned.key``); a page whose fingerprint matches the
+last build's is neither rendered nor written, and a build whose whole input is unchanged stops
+right after looking at file stats. An incremental build must give exactly the output of a clean
+one: the fingerprints are the dependency tracking, so anything a page shows must be in its key.
+
+Content problems leave that article out and fail the exit status; theme problems (a template
+that does not render) and output clashes keep the previous site untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import feeds
-from .cache import BuildCache
+from . import __version__, feeds
 from .config import Config, load_config
 from .importer import import_seeds
-from .output import Publisher
+from .output import Claims, FullPublisher, IncrementalPublisher
 from .problems import Problem, Problems, SsgError
-from .render import PageRenderer
-from .site import Archive, collect
-from .theme import environment, find_theme
+from .site import collect, read_body, scan
+from .state import BuildState, digest, state_path
+from .theme import find_theme
 from .urls import Urls
+
+PARALLEL_MIN = 300  # pages: below this, forking workers costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -30,105 +38,283 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     now: dt.datetime | None = None
-    cache: BuildCache | None = None  # reused across rebuilds by `ssg serve`
+    clean: bool = False  # ignore and rebuild the cache, render everything
+    jobs: int | None = None  # worker processes; None: all cores
 
 
 @dataclass
 class BuildReport:
     pages: int = 0
     files: int = 0
+    rendered: int = 0
     written: int = 0
     reused: int = 0
+    removed: int = 0
     seconds: float = 0.0
     published: bool = False
+    nothing_changed: bool = False
 
     def summary(self) -> str:
+        if self.nothing_changed:
+            return f"nothing changed: public/ is up to date ({self.seconds:.2f} s)"
         if not self.published:
             return f"build failed: public/ left as it was ({self.seconds:.2f} s)"
-        return (f"built {self.pages:,} pages, {self.files:,} files "
-                f"({self.written:,} written, {self.reused:,} unchanged) in {self.seconds:.2f} s")
+        return (f"built {self.pages:,} pages, {self.files:,} files: {self.rendered:,} rendered, "
+                f"{self.written:,} written, {self.removed:,} removed, {self.reused:,} unchanged ({self.seconds:.2f} s)")
 
 
-def _feeds(renderer: PageRenderer, urls: Urls, config: Config, archive: Archive):
-    def entries(keys):
-        chosen = []
-        for key in keys[: config.feeds.items]:
-            a = archive.articles[key]
-            html = renderer.body_html(a) if config.feeds.full_content else ""
-            chosen.append((a, urls.absolute(renderer.article_path(a)), html))
-        return chosen
+def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
+    out = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+    return out
 
-    targets = [(config.title, config.description, "/", "/feed.xml", "/atom.xml", list(archive.articles))]
-    for s in archive.sections:
-        targets.append((f"{s.name} — {config.title}", f"{s.name}: {config.description}", urls.section_path(s.slug),
-                        urls.section_feed_path(s.slug, "feed"), urls.section_feed_path(s.slug, "atom"), list(s.keys)))
-    for title, description, home, rss_path, atom_path, keys in targets:
-        rss, atom = feeds.build_feeds(
-            title=title, description=description, language=config.language,
-            home_url=urls.absolute(home), rss_url=urls.absolute(rss_path), atom_url=urls.absolute(atom_path),
-            articles=entries(keys), full_content=config.feeds.full_content,
-        )
-        yield rss_path, rss, f"feed {title!r}"
-        yield atom_path, atom, f"feed {title!r}"
+
+class _Html:
+    """Article bodies as HTML: from this build, from the state, or rendered now."""
+
+    def __init__(self, config: Config, content_root: Path, state: BuildState, bodies: dict[str, str]):
+        import mistune
+
+        from .markdown import Renderer
+
+        self.settings = f"mistune-{mistune.__version__}/allow_html={config.markdown.allow_html}"
+        self.markdown = Renderer(allow_html=config.markdown.allow_html)
+        self.root, self.state, self.bodies = content_root, state, bodies
+        self.new: dict[str, str] = {}
+
+    def __call__(self, article) -> str:
+        key = digest(self.settings, article.body_hash)
+        html = self.new.get(key)
+        if html is None:
+            html = self.state.html(key)
+        if html is None:
+            body = self.bodies.get(article.relpath)
+            if body is None:
+                body = read_body(self.root, article.relpath)
+            html = self.new[key] = self.markdown(body)
+        return html
+
+
+# Set in the parent just before forking: workers inherit it instead of receiving it.
+_WORK = None
+
+
+def _render_chunk(chunk):
+    renderer, publisher, html, state_file = _WORK
+    # A forked child must not use its parent's SQLite connection: open its own.
+    html.state = BuildState(state_file, Problems())
+    html.new = {}
+    renderer.problems = Problems()
+    publisher.written = publisher.reused = 0  # this worker's copy counts per chunk
+    done = []
+    for p in chunk:
+        data = renderer.render_page(p)
+        if data is not None:
+            publisher.add(Urls.output_file(p.path).as_posix(), data)
+            done.append(p.path)
+    html.state.store_html(html.new)
+    html.state.close()
+    return done, renderer.problems.items, sorted(renderer.failed), publisher.written, publisher.reused
+
+
+def _render_all(renderer, publisher, html, state, pages, jobs: int, problems: Problems) -> list[str]:
+    global _WORK
+    if jobs <= 1 or len(pages) < PARALLEL_MIN:
+        done = []
+        for p in pages:
+            data = renderer.render_page(p)
+            if data is not None:
+                publisher.add(Urls.output_file(p.path).as_posix(), data)
+                done.append(p.path)
+        return done
+    _WORK = (renderer, publisher, html, state.path)
+    size = max(50, min(500, len(pages) // (jobs * 4) + 1))
+    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
+    done: list[str] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for paths, found, failed, written, reused in pool.imap(_render_chunk, chunks):
+                done.extend(paths)
+                for p in found:
+                    if p not in problems.items:
+                        problems.items.append(p)
+                renderer.failed.update(failed)
+                publisher.written += written
+                publisher.reused += reused
+    finally:
+        _WORK = None
+    return done
 
 
 def build_site(site: Path, config: Config, problems: Problems, options: BuildOptions = BuildOptions()) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
     urls = Urls.from_config(config, options.base_url)
+    output = site / config.output_dir
+    content_root = site / config.content_dir
     theme = find_theme(site, config.theme)
-    env = environment(site, theme)
-    archive = collect(site, config, problems, drafts=options.drafts, future=options.future, now=options.now,
-                      cache=options.cache)
-
-    renderer = PageRenderer(config, urls, env, archive, problems, options.cache)
-    publisher = Publisher(site / config.output_dir)
+    now = options.now or dt.datetime.now(dt.timezone.utc)
+    state = BuildState(state_path(site, config.output_dir), problems, clean=options.clean)
     try:
-        for out in renderer.all():
-            publisher.add(urls.output_file(out.path).as_posix(), out.data, out.source)
-            report.pages += 1
-        template_failed = bool(renderer._failed)
-        for path, data, source in _feeds(renderer, urls, config, archive):
-            publisher.add(urls.output_file(path).as_posix(), data, source)
-
-        # Sitemap: every HTML page but the 404, with the date of the newest article on it.
-        newest = archive.newest_first[0].date.date().isoformat() if archive.articles else None
-        entries = []
-        if newest:
-            entries.append((urls.absolute("/"), newest))
-        for s in archive.sections:
-            size = config.page_size
-            for n in range(1, max(1, -(-len(s.keys) // size)) + 1):
-                first = archive.articles[s.keys[(n - 1) * size]]
-                entries.append((urls.absolute(urls.section_path(s.slug, n)), first.date.date().isoformat()))
-        for a in archive.newest_first:
-            entries.append((urls.absolute(renderer.article_path(a)), a.date.date().isoformat()))
-        publisher.add("sitemap.xml", feeds.sitemap(entries), "sitemap")
-        publisher.add("robots.txt", feeds.robots(urls.absolute("/sitemap.xml")), "robots.txt")
-
-        # Static files: the site's own static/ overrides the theme's, which overrides its parent's.
-        static: dict[str, Path] = {}
-        for folder in theme.static_dirs(site):
-            for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                static[path.relative_to(folder).as_posix()] = path
-        for rel, path in sorted(static.items()):
-            publisher.add(rel, path.read_bytes(), f"static file {path}")
-
-        if template_failed:
-            publisher.abort()
+        listing = scan(content_root)
+        theme_files = _files(theme.template_dirs(site) + theme.static_dirs(site))
+        fingerprint = digest(__version__, repr(config), urls.base_url, options.drafts, options.future,
+                             list(listing.items()), theme_files)
+        due = state.get("next_due")
+        journal = output.parent / f".{output.name}.journal"
+        if (state.get("fingerprint") == fingerprint and output.is_dir() and not journal.exists()
+                and (not due or now < dt.datetime.fromisoformat(due))):
+            report.nothing_changed = report.published = True
             report.seconds = time.perf_counter() - started
             return report
-        publisher.commit()
+
+        known = {} if options.clean else state.articles()
+        collected = collect(site, config, problems, listing=listing, known=known,
+                            drafts=options.drafts, future=options.future, now=now)
+        archive = collected.archive
+
+        from .render import PageRenderer
+        from .theme import environment
+
+        env = environment(site, theme)
+        templates_key = digest([(Path(f).read_bytes(),) for f, _, _ in _files(theme.template_dirs(site))])
+        global_key = digest(__version__, repr(config), urls.base_url, templates_key,
+                            [(s.name, s.slug) for s in archive.sections])
+        html = _Html(config, content_root, state, collected.bodies)
+        renderer = PageRenderer(config, urls, env, archive, problems, html, global_key)
+        pages = renderer.plan()
+
+        claims = Claims()
+        for p in pages:
+            claims.claim(Urls.output_file(p.path).as_posix(), p.source)
+        if claims.problems:
+            raise SsgError(claims.problems)
+
+        previous = {} if options.clean else state.outputs()
+        full = options.clean or not previous or not output.is_dir()
+        publisher = FullPublisher(output) if full else IncrementalPublisher(output)
+        outputs: dict[str, str] = {}
+        try:
+            def unchanged(rel: str, key: str) -> bool:
+                return not full and previous.get(rel) == key and (output / rel).is_file()
+
+            todo = []
+            for p in pages:
+                rel = Urls.output_file(p.path).as_posix()
+                if unchanged(rel, p.key):
+                    publisher.keep(rel)
+                    outputs[rel] = p.key
+                else:
+                    todo.append(p)
+            jobs = options.jobs or os.cpu_count() or 1
+            keys = {p.path: p.key for p in todo}
+            for path in _render_all(renderer, publisher, html, state, todo, jobs, problems):
+                outputs[Urls.output_file(path).as_posix()] = keys[path]
+            report.rendered = len(todo)
+            report.pages = len(pages)
+
+            extra = list(_feeds(renderer, urls, config, archive, global_key))
+            extra += _site_files(renderer, urls, config, archive)
+            static: dict[str, Path] = {}
+            for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
+                for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                    static[path.relative_to(folder).as_posix()] = path
+            for rel, path in sorted(static.items()):
+                data = path.read_bytes()
+                extra.append((rel, digest(data), lambda data=data: data, f"static file {path}"))
+            for rel, key, make, source in extra:
+                if not claims.claim(rel, source):
+                    continue
+                if unchanged(rel, key):
+                    publisher.keep(rel)
+                else:
+                    publisher.add(rel, make())
+                outputs[rel] = key
+            if claims.problems:
+                raise SsgError(claims.problems)
+            if renderer.failed:
+                publisher.abort()
+                report.seconds = time.perf_counter() - started
+                return report
+            if not full:
+                for rel in sorted(set(previous) - set(outputs)):
+                    publisher.remove(rel)
+                    report.removed += 1
+            publisher.commit()
+        except BaseException:
+            publisher.abort()
+            raise
         report.published = True
-        report.files = len(publisher.claims)
+        report.files = len(outputs)
         report.written, report.reused = publisher.written, publisher.reused
+        state.save(
+            # A build that reported problems must look at its input again next time.
+            fingerprint=fingerprint if not problems.errors else "",
+            next_due=collected.next_due.isoformat() if collected.next_due else "",
+            articles=collected.parsed,
+            dropped_articles=[r for r in known if r not in listing],
+            html=html.new,
+            outputs=outputs,
+            full=full,
+        )
     except SsgError as exc:
         problems.extend(exc.problems)
-    except BaseException:
-        publisher.abort()
-        raise
+    finally:
+        state.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
+    """(output path, key, make bytes, source) for every feed; bytes are made only when needed."""
+    targets = [(config.title, config.description, "/", "/feed.xml", "/atom.xml", list(archive.articles))]
+    for s in archive.sections:
+        targets.append((f"{s.name} — {config.title}", f"{s.name}: {config.description}", urls.section_path(s.slug),
+                        urls.section_feed_path(s.slug, "feed"), urls.section_feed_path(s.slug, "atom"), list(s.keys)))
+    for title, description, home, rss_path, atom_path, keys in targets:
+        chosen = [archive.articles[k] for k in keys[: config.feeds.items]]
+        key = digest(global_key, "feed", title, home, [renderer.fingerprint(a) for a in chosen])
+        cached: dict[str, tuple[bytes, bytes]] = {}
+
+        def make(kind, chosen=chosen, title=title, description=description, home=home, rss_path=rss_path,
+                 atom_path=atom_path, cached=cached):
+            if not cached:
+                entries = [(a, urls.absolute(renderer.article_path(a)),
+                            renderer.html_source(a) if config.feeds.full_content else "") for a in chosen]
+                cached["feeds"] = feeds.build_feeds(
+                    title=title, description=description, language=config.language,
+                    home_url=urls.absolute(home), rss_url=urls.absolute(rss_path), atom_url=urls.absolute(atom_path),
+                    articles=entries, full_content=config.feeds.full_content,
+                )
+            return cached["feeds"][0 if kind == "rss" else 1]
+
+        source = f"feed {title!r}"
+        yield Urls.output_file(rss_path).as_posix(), key, lambda make=make: make("rss"), source
+        yield Urls.output_file(atom_path).as_posix(), key, lambda make=make: make("atom"), source
+
+
+def _site_files(renderer, urls: Urls, config: Config, archive):
+    """The sitemap (every HTML page but the 404, with its newest article's date) and robots.txt."""
+    entries = []
+    if archive.articles:
+        entries.append((urls.absolute("/"), archive.newest_first[0].date.date().isoformat()))
+    size = config.page_size
+    for s in archive.sections:
+        for n in range(1, max(1, -(-len(s.keys) // size)) + 1):
+            first = archive.articles[s.keys[(n - 1) * size]]
+            entries.append((urls.absolute(urls.section_path(s.slug, n)), first.date.date().isoformat()))
+    for a in archive.newest_first:
+        entries.append((urls.absolute(renderer.article_path(a)), a.date.date().isoformat()))
+    sitemap = feeds.sitemap(entries)
+    robots = feeds.robots(urls.absolute("/sitemap.xml"))
+    return [
+        ("sitemap.xml", digest(sitemap), lambda: sitemap, "sitemap"),
+        ("robots.txt", digest(robots), lambda: robots, "robots.txt"),
+    ]
 
 
 def run(command: str, site: Path, args, problems: Problems) -> list[str]:
@@ -140,6 +326,7 @@ def run(command: str, site: Path, args, problems: Problems) -> list[str]:
         base_url = getattr(args, "base_url", None)
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise SsgError([Problem("--base-url", None, f"must start with http:// or https://, got {base_url!r}")])
-        options = BuildOptions(drafts=args.drafts, future=args.future, base_url=base_url)
+        options = BuildOptions(drafts=args.drafts, future=args.future, base_url=base_url,
+                               clean=args.clean, jobs=args.jobs)
         lines.append(build_site(site, config, problems, options).summary())
     return lines

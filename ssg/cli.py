@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
             p.add_argument("--future", action="store_true", help="include articles dated in the future")
             p.add_argument("--base-url", help="override base_url of site.toml (may carry a path)")
+            p.add_argument("--clean", action="store_true", help="ignore and rebuild the build cache; render everything")
+            p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
     p = sub.add_parser("serve", parents=[common], help="build, serve locally and reload the browser on every change")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")

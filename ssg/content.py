@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,11 +89,12 @@ def file_hash(text: str) -> str:
 
 
 def with_import_hash(meta: dict[str, Any], body: str) -> str:
-    """The document text with an import_hash key matching its own contents."""
+    """The document text with an import_hash key (last in the front matter) matching its own
+    contents. Dumped once: the key is appended as text, exactly as YAML would write it."""
     meta = {k: v for k, v in meta.items() if k != IMPORT_HASH}
     text = dump_document(meta, body)
-    meta[IMPORT_HASH] = file_hash(text)
-    return dump_document(meta, body)
+    cut = text.index("\n---\n", 3) + 1
+    return f"{text[:cut]}{IMPORT_HASH}: {file_hash(text)}\n{text[cut:]}"
 
 
 def is_untouched(text: str) -> bool:
@@ -121,7 +123,11 @@ def parse_date(value: Any, tz: dt.tzinfo) -> dt.datetime:
 
 @dataclass(frozen=True)
 class Article:
-    """One content file, parsed. ``relpath`` is relative to content/ and keys the archive."""
+    """One content file, parsed. ``relpath`` is relative to content/ and keys the archive.
+
+    The Markdown body is not kept here (an archive of 100,000 bodies would not fit the memory
+    budget); ``body_hash`` names it, and ``site.read_body`` reads it when it must be rendered.
+    """
 
     relpath: str
     title: str
@@ -130,10 +136,66 @@ class Article:
     section_slug: str
     slug: str
     summary: str
-    body: str  # Markdown
+    body_hash: str
     draft: bool = False
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def body_hash(body: str) -> str:
+    return hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _encode_value(value: Any) -> Any:
+    # YAML front matter may hold dates, timestamps and nested lists/maps: tag what JSON lacks.
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {"$map": [[_encode_value(k), _encode_value(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_encode_value(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return {"$set": sorted((_encode_value(v) for v in value), key=repr)}
+    if isinstance(value, bytes):
+        return {"$bytes": value.hex()}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode_value(v) for v in value]
+    if isinstance(value, dict):
+        if "$datetime" in value:
+            return dt.datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        if "$map" in value:
+            return {_freeze(_decode_value(k)): _decode_value(v) for k, v in value["$map"]}
+        if "$set" in value:
+            return {_freeze(_decode_value(v)) for v in value["$set"]}
+        if "$bytes" in value:
+            return bytes.fromhex(value["$bytes"])
+    return value
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def article_to_json(a: Article) -> str:
+    return json.dumps(
+        [a.relpath, a.title, a.date.isoformat(), a.section, a.section_slug, a.slug, a.summary,
+         a.body_hash, a.draft, a.source, _encode_value(a.extra)],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+
+
+def article_from_json(text: str) -> Article:
+    (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, extra) = json.loads(text)
+    return Article(relpath, title, dt.datetime.fromisoformat(date), section, section_slug, slug, summary,
+                   bhash, draft, source, _decode_value(extra))
 
 
 KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", SEED_HASH, IMPORT_HASH}

@@ -1,8 +1,10 @@
 """The one writer: every file ssg produces goes through here.
 
 ``write_atomic`` replaces one file so that a reader (or a crash) sees the old or the new bytes,
-never half of them. ``Publisher`` (the build's writer) stages a whole site beside the output
-folder and swaps it in only when everything succeeded.
+never half of them. A build publishes through ``FullPublisher`` (stage a whole site beside the
+output folder, swap it in) or, for small changes to an existing site, ``IncrementalPublisher``
+(stage the changed files, then commit them under a journal). ``Claims`` refuses two outputs on
+one path.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ def write_atomic(path: Path, data: bytes) -> bool:
 
 import ctypes
 import ctypes.util
+import json
 import shutil
 
-from .problems import Problem, SsgError
+from .problems import Problem
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -61,64 +64,117 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-class Publisher:
-    """Stages a whole site beside the output folder, then swaps it in.
+def recover(output: Path) -> None:
+    """Finish or undo what an interrupted earlier build left beside ``output``.
 
-    - two outputs claiming one path are refused, naming both sources;
-    - a file whose bytes equal the current output's is hard-linked, not rewritten, so its
-      modification time (and a CDN's or rsync's view of it) stays;
-    - nothing reaches ``output`` until ``commit``; ``abort`` (or a crash, or Ctrl-C) leaves
-      the previous site exactly as it was. Files no longer produced are simply not staged.
+    - ``.NAME.journal`` exists: an incremental commit was under way; it is rolled forward
+      (every file it names was complete in ``.NAME.pending`` before the journal was written);
+    - ``.NAME.old-*`` with no ``NAME``: a full swap died between its two renames: rolled back;
+    - anything else (staging, pending without journal, old copies) is deleted.
+    """
+    parent, name = output.parent, output.name
+    journal = parent / f".{name}.journal"
+    pending = parent / f".{name}.pending"
+    if journal.exists():
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            _apply(output, pending, plan["write"], plan["delete"])
+        except (OSError, ValueError, KeyError):
+            pass  # a journal that cannot be read was never completed: the commit had not begun
+        journal.unlink(missing_ok=True)
+    olds = sorted(parent.glob(f".{name}.old-*"))
+    if not output.exists() and olds:
+        os.replace(olds[-1], output)
+        olds = olds[:-1]
+    for leftover in [*olds, *parent.glob(f".{name}.staging-*"), pending]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _apply(output: Path, pending: Path, write: list[str], delete: list[str]) -> None:
+    for rel in write:
+        src = pending / rel
+        if src.exists():
+            (output / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, output / rel)
+    for rel in delete:
+        target = output / rel
+        try:
+            target.unlink()
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+        folder = target.parent
+        while folder != output and folder.is_relative_to(output):
+            try:
+                folder.rmdir()  # only succeeds once the folder is empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and not path.is_symlink() and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+class Claims:
+    """Two outputs may never claim one path (case-insensitively: macOS and some hosts fold case)."""
+
+    def __init__(self):
+        self.by_path: dict[str, tuple[str, str]] = {}
+        self.problems: list[Problem] = []
+
+    def claim(self, rel: str, source: str) -> bool:
+        key = rel.casefold()
+        if key in self.by_path:
+            self.problems.append(Problem(source, None, f"output {rel} is also produced by {self.by_path[key][1]}"))
+            return False
+        self.by_path[key] = (rel, source)
+        return True
+
+
+class FullPublisher:
+    """Stages a whole new site beside the output folder, then swaps it in.
+
+    Nothing reaches ``output`` until ``commit``; an error, Ctrl-C or kill -9 before that leaves
+    the previous site exactly as it was. A file whose bytes equal the current output's is
+    hard-linked, not rewritten, so its modification time stays. Files no longer produced are
+    simply not staged.
     """
 
     def __init__(self, output: Path):
         self.output = output
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        self._recover()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        recover(output)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=output.parent))
-        self.claims: dict[str, str] = {}
-        self.problems: list[Problem] = []
         self.written = 0
         self.reused = 0
 
-    def _recover(self) -> None:
-        """Undo what an interrupted earlier commit or build left behind."""
-        parent, name = self.output.parent, self.output.name
-        olds = sorted(parent.glob(f".{name}.old-*"))
-        if not self.output.exists() and olds:
-            os.replace(olds[-1], self.output)  # crashed between the two renames: roll back
-            olds = olds[:-1]
-        for leftover in [*olds, *parent.glob(f".{name}.staging-*")]:
-            shutil.rmtree(leftover, ignore_errors=True)
-
-    def add(self, rel: str, data: bytes, source: str) -> None:
-        key = rel.casefold()  # case-insensitive hosts (S3 is not, macOS is) would collide too
-        if key in self.claims:
-            self.problems.append(Problem(source, None, f"output {rel} is also produced by {self.claims[key]}"))
-            return
-        self.claims[key] = source
+    def add(self, rel: str, data: bytes) -> None:
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         current = self.output / rel
-        try:
-            if current.is_file() and not current.is_symlink() and current.stat().st_size == len(data) and current.read_bytes() == data:
+        if _same_bytes(current, data):
+            try:
                 os.link(current, target)
                 self.reused += 1
                 return
-        except OSError:
-            pass
+            except OSError:
+                pass
         with open(target, "wb") as fh:
             fh.write(data)
         os.chmod(target, _MODE)
         self.written += 1
 
-    def add_file(self, rel: str, source_path: Path, source: str) -> None:
-        self.add(rel, source_path.read_bytes(), source)
+    def keep(self, rel: str) -> None:
+        """An output known to be unchanged: carried over from the current site."""
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(self.output / rel, target)
+        self.reused += 1
 
     def commit(self) -> None:
-        if self.problems:
-            self.abort()
-            raise SsgError(self.problems)
         os.chmod(self.staging, 0o777 & ~_UMASK)
         if self.output.exists():
             if _exchange(self.staging, self.output):
@@ -133,3 +189,52 @@ class Publisher:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class IncrementalPublisher:
+    """Updates an existing site in place, for small changes.
+
+    New bytes are written to ``.NAME.pending`` first; only when all of them are complete is a
+    journal written, and then each file is renamed into place (every file is always whole) and
+    removed outputs deleted. Before the journal exists, an interruption leaves the site exactly
+    as it was; after, the next build rolls the commit forward (``recover``).
+    """
+
+    def __init__(self, output: Path):
+        self.output = output
+        recover(output)
+        self.pending = output.parent / f".{output.name}.pending"
+        self.pending.mkdir()
+        self.write: list[str] = []
+        self.delete: list[str] = []
+        self.written = 0
+        self.reused = 0
+
+    def add(self, rel: str, data: bytes) -> None:
+        if _same_bytes(self.output / rel, data):
+            self.reused += 1
+            return
+        target = self.pending / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(data)
+        os.chmod(target, _MODE)
+        self.write.append(rel)
+        self.written += 1
+
+    def keep(self, rel: str) -> None:
+        self.reused += 1
+
+    def remove(self, rel: str) -> None:
+        self.delete.append(rel)
+
+    def commit(self) -> None:
+        journal = self.output.parent / f".{self.output.name}.journal"
+        if self.write or self.delete:
+            write_atomic(journal, json.dumps({"write": self.write, "delete": self.delete}).encode("utf-8"))
+            _apply(self.output, self.pending, self.write, self.delete)
+            journal.unlink()
+        shutil.rmtree(self.pending, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.pending, ignore_errors=True)

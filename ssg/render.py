@@ -1,4 +1,5 @@
-"""Render: the archive turned into pages (HTML through the theme) as bytes, nothing written.
+"""Render: the archive planned as pages (each with a fingerprint of its inputs) and turned into
+HTML through the theme, as bytes; nothing is written here.
 
 Templates receive plain frozen view objects (documented in the README), never the models.
 Every template error is collected with the template's name and line; rendering goes on so
@@ -13,15 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-import mistune
 from markupsafe import Markup
 
-from .cache import BuildCache
 from .config import Config
 from .content import Article
-from .markdown import Renderer
 from .problems import Problems
-from .site import Archive, Section
+from .site import Archive
+from .state import digest
 from .urls import Urls
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -47,7 +46,20 @@ class FeedLink:
 
 
 @dataclass(frozen=True)
+class SectionLink:
+    """A section as every page sees it (navigation): no counts, so that adding an article to
+    one section does not change every page of the site."""
+
+    name: str
+    slug: str
+    url: str
+    feeds: tuple[FeedLink, ...]
+
+
+@dataclass(frozen=True)
 class SectionView:
+    """A section on its own index pages and the home page."""
+
     name: str
     slug: str
     url: str
@@ -62,7 +74,7 @@ class ArticleView:
     date: dt.datetime
     date_iso: str
     date_display: str
-    section: SectionView
+    section: SectionLink
     summary: str
     slug: str
     source: str | None
@@ -95,7 +107,7 @@ class SiteView:
     language: str
     base_url: str
     url: str  # home page URL
-    sections: tuple[SectionView, ...]
+    sections: tuple[SectionLink, ...]
     feeds: tuple[FeedLink, ...]
     sitemap_url: str
 
@@ -110,15 +122,6 @@ class PageView:
     feeds: tuple[FeedLink, ...]
 
 
-@dataclass(frozen=True)
-class Output:
-    """One file of the built site: its site path, bytes, and what produced it."""
-
-    path: str
-    data: bytes
-    source: str
-
-
 def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple[FeedLink, ...]:
     if section_slug is None:
         rss, atom = urls.url("/feed.xml"), urls.url("/atom.xml")
@@ -127,17 +130,30 @@ def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple
     return (FeedLink("application/rss+xml", f"{title} (RSS)", rss), FeedLink("application/atom+xml", f"{title} (Atom)", atom))
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One page the build will produce, with a fingerprint of everything that shapes it."""
+
+    path: str  # site path
+    key: str
+    source: str  # what produced it, for error messages
+    kind: str  # "article", "section", "home", "404"
+    arg: Any = None  # article relpath, or (section slug, page number)
+
+
 class PageRenderer:
     def __init__(self, config: Config, urls: Urls, env: jinja2.Environment, archive: Archive, problems: Problems,
-                 cache: BuildCache | None = None):
+                 html_source, global_key: str):
+        """``html_source(article)`` returns the article's body as HTML (cached or rendered)."""
         self.config, self.urls, self.env, self.archive, self.problems = config, urls, env, archive, problems
-        self.markdown = Renderer(allow_html=config.markdown.allow_html)
-        self._md_settings = f"mistune-{mistune.__version__}/html={config.markdown.allow_html}"
-        self.cache = cache if cache is not None else BuildCache()
+        self.html_source = html_source
+        self.global_key = global_key
+        self.links = {
+            s.slug: SectionLink(s.name, s.slug, urls.url(urls.section_path(s.slug)), feed_links(urls, s.name, s.slug))
+            for s in archive.sections
+        }
         self.sections = {
-            s.slug: SectionView(
-                s.name, s.slug, urls.url(urls.section_path(s.slug)), len(s.keys), feed_links(urls, s.name, s.slug)
-            )
+            s.slug: SectionView(s.name, s.slug, self.links[s.slug].url, len(s.keys), self.links[s.slug].feeds)
             for s in archive.sections
         }
         self.site = SiteView(
@@ -146,22 +162,31 @@ class PageRenderer:
             language=config.language,
             base_url=urls.base_url,
             url=urls.url("/"),
-            sections=tuple(self.sections[s.slug] for s in archive.sections),
+            sections=tuple(self.links[s.slug] for s in archive.sections),
             feeds=feed_links(urls, config.title),
             sitemap_url=urls.url("/sitemap.xml"),
         )
-        self._failed: set[str] = set()
+        self.failed: set[str] = set()
+        self._fps: dict[str, str] = {}
+        self._positions = {key: (s, i) for s in archive.sections for i, key in enumerate(s.keys)}
 
     # --- views -------------------------------------------------------------------------
     def article_path(self, a: Article) -> str:
         return self.urls.article_path(a.section_slug, a.slug)
 
-    def body_html(self, a: Article) -> str:
-        key = BuildCache.html_key(a.body, self._md_settings)
-        html = self.cache.html.get(key)
-        if html is None:
-            html = self.cache.html[key] = self.markdown(a.body)
-        return html
+    def fingerprint(self, a: Article) -> str:
+        fp = self._fps.get(a.relpath)
+        if fp is None:
+            fp = self._fps[a.relpath] = digest(repr(a))  # every field, extra keys included
+        return fp
+
+    def neighbours(self, a: Article) -> tuple[Article | None, Article | None]:
+        """(older, newer) in the article's section."""
+        section, i = self._positions[a.relpath]
+        keys = section.keys
+        older = self.archive.articles[keys[i + 1]] if i + 1 < len(keys) else None
+        newer = self.archive.articles[keys[i - 1]] if i > 0 else None
+        return older, newer
 
     def view(self, a: Article, body: str = "", prev: Article | None = None, next: Article | None = None) -> ArticleView:
         return ArticleView(
@@ -170,7 +195,7 @@ class PageRenderer:
             date=a.date,
             date_iso=a.date.isoformat(),
             date_display=display_date(a.date),
-            section=self.sections[a.section_slug],
+            section=self.links[a.section_slug],
             summary=a.summary,
             slug=a.slug,
             source=a.source,
@@ -185,20 +210,20 @@ class PageRenderer:
 
     # --- templates ---------------------------------------------------------------------
     def render(self, template: str, source: str, **context) -> bytes | None:
-        if template in self._failed:
+        if template in self.failed:
             return None
         try:
             html = self.env.get_template(template).render(site=self.site, **context)
         except jinja2.TemplateSyntaxError as exc:
-            self._failed.add(template)
+            self.failed.add(template)
             self.problems.error(exc.filename or exc.name or template, f"template syntax error: {exc.message}", exc.lineno)
             return None
         except jinja2.TemplateNotFound as exc:
-            self._failed.add(template)
+            self.failed.add(template)
             self.problems.error(template, f"template not found: {exc.name}")
             return None
         except Exception as exc:  # a template's runtime error, reported where it happened
-            self._failed.add(template)
+            self.failed.add(template)
             filename, line = template, None
             for frame in traceback.extract_tb(exc.__traceback__):
                 if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
@@ -207,69 +232,77 @@ class PageRenderer:
             return None
         return html.encode("utf-8")
 
-    # --- pages -------------------------------------------------------------------------
-    def articles(self):
-        for section in self.archive.sections:
-            keys = section.keys
-            for i, key in enumerate(keys):
-                a = self.archive.articles[key]
-                newer = self.archive.articles[keys[i - 1]] if i > 0 else None
-                older = self.archive.articles[keys[i + 1]] if i + 1 < len(keys) else None
-                view = self.view(a, self.body_html(a), prev=older, next=newer)
-                path = self.article_path(a)
-                data = self.render(
-                    "article.html",
-                    f"content/{a.relpath}",
-                    page=self.page("article", a.title, path, a.summary or self.config.description,
-                                   self.sections[a.section_slug].feeds + self.site.feeds),
-                    article=view,
-                )
-                if data is not None:
-                    yield Output(path, data, f"content/{a.relpath}")
+    # --- the plan: every page, with its fingerprint -------------------------------------
+    def _link_key(self, a: Article | None):
+        return None if a is None else (a.title, self.article_path(a))
 
-    def section_pages(self, section: Section):
+    def plan(self) -> list[Planned]:
+        g = self.global_key
+        pages: list[Planned] = []
+        latest = self.archive.newest_first[: self.config.home_latest]
+        blocks = [(s.slug, len(s.keys), [self.fingerprint(self.archive.articles[k]) for k in s.keys[: self.config.home_per_section]])
+                  for s in self.archive.sections]
+        pages.append(Planned("/", digest(g, "home", [self.fingerprint(a) for a in latest], blocks), "home page", "home"))
+        size = self.config.page_size
+        for s in self.archive.sections:
+            count = max(1, -(-len(s.keys) // size))
+            for n in range(1, count + 1):
+                keys = s.keys[(n - 1) * size : n * size]
+                key = digest(g, "section", s.name, s.slug, len(s.keys), n, [self.fingerprint(self.archive.articles[k]) for k in keys])
+                pages.append(Planned(self.urls.section_path(s.slug, n), key, f"section {s.name!r}", "section", (s.slug, n)))
+        for s in self.archive.sections:
+            for relpath in s.keys:
+                a = self.archive.articles[relpath]
+                older, newer = self.neighbours(a)
+                key = digest(g, "article", self.fingerprint(a), self._link_key(older), self._link_key(newer))
+                pages.append(Planned(self.article_path(a), key, f"content/{relpath}", "article", relpath))
+        pages.append(Planned("/404.html", digest(g, "404"), "404 page", "404"))
+        return pages
+
+    def render_page(self, p: Planned) -> bytes | None:
+        return getattr(self, f"_render_{p.kind}")(p)
+
+    # --- pages -------------------------------------------------------------------------
+    def _render_article(self, p: Planned) -> bytes | None:
+        a = self.archive.articles[p.arg]
+        older, newer = self.neighbours(a)
+        view = self.view(a, self.html_source(a), prev=older, next=newer)
+        return self.render(
+            "article.html", p.source,
+            page=self.page("article", a.title, p.path, a.summary or self.config.description,
+                           self.links[a.section_slug].feeds + self.site.feeds),
+            article=view,
+        )
+
+    def _render_section(self, p: Planned) -> bytes | None:
+        slug, n = p.arg
+        section = next(s for s in self.archive.sections if s.slug == slug)
         size = self.config.page_size
         count = max(1, -(-len(section.keys) // size))
-        urls = [self.urls.url(self.urls.section_path(section.slug, n)) for n in range(1, count + 1)]
-        sview = self.sections[section.slug]
-        for n in range(1, count + 1):
-            keys = section.keys[(n - 1) * size : n * size]
-            paginator = Paginator(
-                n, count, urls[n - 2] if n > 1 else None, urls[n] if n < count else None,
-                tuple(PageLink(i, urls[i - 1], i == n) for i in range(1, count + 1)),
-            )
-            path = self.urls.section_path(section.slug, n)
-            title = section.name if n == 1 else f"{section.name} (page {n} of {count})"
-            data = self.render(
-                "section.html",
-                f"section {section.name!r}",
-                page=self.page("section", title, path, f"{section.name}: {self.config.description}", sview.feeds + self.site.feeds),
-                section=sview,
-                articles=tuple(self.view(self.archive.articles[k]) for k in keys),
-                paginator=paginator,
-            )
-            if data is not None:
-                yield Output(path, data, f"section {section.name!r}")
+        urls = [self.urls.url(self.urls.section_path(slug, i)) for i in range(1, count + 1)]
+        paginator = Paginator(
+            n, count, urls[n - 2] if n > 1 else None, urls[n] if n < count else None,
+            tuple(PageLink(i, urls[i - 1], i == n) for i in range(1, count + 1)),
+        )
+        sview = self.sections[slug]
+        keys = section.keys[(n - 1) * size : n * size]
+        title = section.name if n == 1 else f"{section.name} (page {n} of {count})"
+        return self.render(
+            "section.html", p.source,
+            page=self.page("section", title, p.path, f"{section.name}: {self.config.description}", sview.feeds + self.site.feeds),
+            section=sview,
+            articles=tuple(self.view(self.archive.articles[k]) for k in keys),
+            paginator=paginator,
+        )
 
-    def home(self):
+    def _render_home(self, p: Planned) -> bytes | None:
         latest = tuple(self.view(a) for a in self.archive.newest_first[: self.config.home_latest])
         blocks = tuple(
             (self.sections[s.slug], tuple(self.view(self.archive.articles[k]) for k in s.keys[: self.config.home_per_section]))
             for s in self.archive.sections
         )
-        data = self.render("home.html", "home page", page=self.page("home", self.config.title, "/", self.config.description),
+        return self.render("home.html", p.source, page=self.page("home", self.config.title, "/", self.config.description),
                            latest=latest, blocks=blocks)
-        if data is not None:
-            yield Output("/", data, "home page")
 
-    def not_found(self):
-        data = self.render("404.html", "404 page", page=self.page("404", "Page not found", "/404.html", self.config.description))
-        if data is not None:
-            yield Output("/404.html", data, "404 page")
-
-    def all(self):
-        yield from self.home()
-        for section in self.archive.sections:
-            yield from self.section_pages(section)
-        yield from self.articles()
-        yield from self.not_found()
+    def _render_404(self, p: Planned) -> bytes | None:
+        return self.render("404.html", p.source, page=self.page("404", "Page not found", "/404.html", self.config.description))

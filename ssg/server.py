@@ -32,7 +32,6 @@ from tornado import ioloop, web
 from tornado.httpserver import HTTPServer
 
 from .build import BuildOptions, build_site
-from .cache import BuildCache
 from .config import CONFIG_NAME, load_config
 from .importer import import_seeds
 from .problems import Problem, Problems, SsgError
@@ -75,7 +74,6 @@ class Preview:
         self._building = False
         self._dirty = False
         self._first_change = 0.0
-        self._cache = BuildCache()  # parsed articles and rendered Markdown, kept across rebuilds
         from livereload.watcher import Watcher
 
         # livereload's handler logs its watcher's last path when it reloads; ours lives elsewhere.
@@ -89,7 +87,7 @@ class Preview:
             config = load_config(self.site)
             serve_config = dataclasses.replace(config, output_dir=str(SERVE_DIR))
             import_seeds(self.site, serve_config, problems)
-            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future, cache=self._cache))
+            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future))
             base_path = Urls.from_config(config).base_path
             summary = report.summary()
         except SsgError as exc:

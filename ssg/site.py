@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import content as cf
-from .cache import BuildCache
 from .config import Config
 from .problems import Problems
 from .urls import slugify
@@ -40,7 +39,8 @@ def _sort_key(article: cf.Article):
     return (-article.date.timestamp(), article.relpath)
 
 
-def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> cf.Article | None:
+def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> tuple[cf.Article, str] | None:
+    """The parsed article and its Markdown body; None (with problems reported) when unusable."""
     shown = f"{config.content_dir}/{relpath}"
     try:
         text = path.read_text(encoding="utf-8")
@@ -93,7 +93,7 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     slug = slugify(str(meta.get("slug") or Path(relpath).stem), fallback=Path(relpath).stem)
     summary = str(meta.get("summary") or "").strip()
     extra = {k: v for k, v in meta.items() if k not in cf.KNOWN_KEYS}
-    return cf.Article(
+    article = cf.Article(
         relpath=relpath,
         title=title.strip(),
         date=date,
@@ -101,50 +101,90 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         section_slug=slugify(section, fallback="section"),
         slug=slug,
         summary=summary,
-        body=body,
+        body_hash=cf.body_hash(body),
         draft=draft,
         source=str(meta["source"]) if meta.get("source") is not None else None,
         extra=extra,
     )
+    return article, body
+
+
+def read_body(root: Path, relpath: str) -> str:
+    """The Markdown body of a content file (for rendering an article parsed on an earlier run)."""
+    _, body, _ = cf.split_document((root / relpath).read_text(encoding="utf-8"))
+    return body
+
+
+def scan(root: Path) -> dict[str, tuple[int, int]]:
+    """Every content file below ``root``: relpath -> (size, mtime_ns), in path order."""
+    found: dict[str, tuple[int, int]] = {}
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=True):
+                walk(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".md"):
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                found[f"{prefix}{entry.name}"] = (st.st_size, st.st_mtime_ns)
+
+    if root.is_dir():
+        walk(str(root), "")
+    return found
+
+
+@dataclass
+class Collected:
+    archive: "Archive"
+    parsed: dict[str, tuple[str, cf.Article]]  # articles read from their files on this run
+    bodies: dict[str, str]  # their bodies, while we have them
+    next_due: dt.datetime | None  # the earliest future-dated article left out
 
 
 def collect(
     site: Path,
     config: Config,
     problems: Problems,
+    *,
+    listing: dict[str, tuple[int, int]],
+    known: dict[str, tuple[str, cf.Article]],
     drafts: bool = False,
     future: bool = False,
     now: dt.datetime | None = None,
-    cache: BuildCache | None = None,
-) -> Archive:
+) -> Collected:
+    """Parse what changed (by size and mtime), reuse the rest, and order the archive."""
     root = site / config.content_dir
-    found: list[cf.Article] = []
     now = now or dt.datetime.now(dt.timezone.utc)
-    if root.is_dir():
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if not name.endswith(".md") or name.startswith("."):
-                    continue
-                path = Path(dirpath) / name
-                relpath = path.relative_to(root).as_posix()
-                article = None
-                if cache is not None:
-                    st = path.stat()
-                    # The time zone shapes parsed dates; nothing else in site.toml does.
-                    key = (st.st_size, st.st_mtime_ns, config.timezone, config.content_dir)
-                    article = cache.article(relpath, key)
-                if article is None:
-                    article = read_article(path, relpath, config, problems)
-                    if article is None:
-                        continue
-                    if cache is not None:
-                        cache.store_article(relpath, key, article)
-                if article.draft and not drafts:
-                    continue
-                if article.date > now and not future:
-                    continue
-                found.append(article)
+    parsed: dict[str, tuple[str, cf.Article]] = {}
+    bodies: dict[str, str] = {}
+    found: list[cf.Article] = []
+    next_due = None
+    for relpath, (size, mtime) in listing.items():
+        # The time zone shapes parsed dates; nothing else in site.toml does.
+        stat = f"{size}:{mtime}:{config.timezone}"
+        hit = known.get(relpath)
+        if hit is not None and hit[0] == stat:
+            article = hit[1]
+        else:
+            result = read_article(root / relpath, relpath, config, problems)
+            if result is None:
+                continue
+            article, bodies[relpath] = result
+            parsed[relpath] = (stat, article)
+        if article.draft and not drafts:
+            continue
+        if article.date > now and not future:
+            next_due = article.date if next_due is None else min(next_due, article.date)
+            continue
+        found.append(article)
     found.sort(key=_sort_key)
     articles = {a.relpath: a for a in found}
 
@@ -160,4 +200,4 @@ def collect(
             key=lambda sec: (sec.name.casefold(), sec.slug),
         )
     )
-    return Archive(articles, sections)
+    return Collected(Archive(articles, sections), parsed, bodies, next_due)

@@ -85,7 +85,7 @@ class Server:
         return resp.status, dict(resp.getheaders()), body
 
     def builds(self) -> int:
-        return sum(1 for line in self.lines if line.startswith(("built ", "build failed")))
+        return sum(1 for line in self.lines if line.startswith(("built ", "build failed", "nothing changed")))
 
     def wait_builds(self, n: int, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,157 @@
+"""Build state kept between builds, beside the site in ``.ssg/`` (git-ignored), in SQLite.
+
+It remembers, per output folder:
+- parsed articles, keyed by their file's size and modification time (and the settings that
+  shape parsing), so unchanged files are not read again;
+- rendered Markdown, keyed by a hash of the Markdown and the Markdown settings;
+- every output file with a fingerprint of all the inputs that made it, so a page whose inputs
+  did not change is neither rendered nor written;
+- a fingerprint of the whole input, so a build with nothing changed stops at once.
+Every key is a content hash or a stat of the very file it describes: an entry can only be
+reused for identical input. A corrupt or foreign state file is set aside with a warning and
+rebuilt, never trusted. SQLite (standard library) gives atomic commits and row-level updates,
+so a one-article change rewrites one row, not a whole JSON file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+from . import __version__
+from .content import Article, article_from_json, article_to_json
+from .problems import Problems
+
+SCHEMA = "ssg-state-1"
+
+
+def digest(*parts) -> str:
+    """A stable fingerprint of plain values (str, int, tuples…): repr is deterministic for them."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def state_path(site: Path, output_dir: str) -> Path:
+    name = "".join(c if c.isalnum() else "_" for c in output_dir.strip("/")) or "public"
+    return site / ".ssg" / f"build-{name}.sqlite"
+
+
+class BuildState:
+    def __init__(self, path: Path, problems: Problems, clean: bool = False):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if clean:
+            self._remove()
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            problems.warning(str(path.relative_to(path.parents[1])), f"build cache unreadable ({exc}); rebuilding it")
+            self._remove()
+            self._open()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+
+    def _open(self) -> None:
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                self._create()
+                return
+            meta = dict(self.db.execute("SELECT key, value FROM meta"))
+            if meta.get("schema") != SCHEMA or meta.get("version") != __version__:
+                raise sqlite3.DatabaseError(f"made by another version ({meta.get('schema')}, ssg {meta.get('version')})")
+        except sqlite3.DatabaseError:
+            self.db.close()
+            raise
+
+    def _create(self) -> None:
+        self.db.executescript(
+            """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE articles (relpath TEXT PRIMARY KEY, stat TEXT NOT NULL, data TEXT NOT NULL);
+            CREATE TABLE html (key TEXT PRIMARY KEY, html TEXT NOT NULL);
+            CREATE TABLE outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+            """
+        )
+        self.db.executemany("INSERT INTO meta VALUES (?, ?)", [("schema", SCHEMA), ("version", __version__)])
+
+    # --- meta ---------------------------------------------------------------------------
+    def get(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- reads --------------------------------------------------------------------------
+    def articles(self) -> dict[str, tuple[str, Article]]:
+        out = {}
+        for relpath, stat, data in self.db.execute("SELECT relpath, stat, data FROM articles"):
+            try:
+                out[relpath] = (stat, article_from_json(data))
+            except (ValueError, TypeError, KeyError):
+                continue  # an unreadable row is simply parsed again from its file
+        return out
+
+    def html(self, key: str) -> str | None:
+        row = self.db.execute("SELECT html FROM html WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def outputs(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT path, key FROM outputs"))
+
+    # --- one write, after the site was published ---------------------------------------
+    def save(
+        self,
+        *,
+        fingerprint: str,
+        next_due: str,
+        articles: dict[str, tuple[str, Article]],
+        dropped_articles: list[str],
+        html: dict[str, str],
+        outputs: dict[str, str],
+        full: bool,
+    ) -> None:
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            if dropped_articles:
+                db.executemany("DELETE FROM articles WHERE relpath = ?", [(r,) for r in dropped_articles])
+            db.executemany(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+                [(r, stat, article_to_json(a)) for r, (stat, a) in articles.items()],
+            )
+            db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
+            if full:
+                db.execute("DELETE FROM outputs")
+                db.executemany("INSERT INTO outputs VALUES (?, ?)", list(outputs.items()))
+            else:
+                old = self.outputs()
+                gone = [p for p in old if p not in outputs]
+                db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone])
+                db.executemany(
+                    "INSERT OR REPLACE INTO outputs VALUES (?, ?)",
+                    [(p, k) for p, k in outputs.items() if old.get(p) != k],
+                )
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("next_due", next_due)])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def store_html(self, html: dict[str, str]) -> None:
+        """Rendered Markdown from a worker process: content-addressed, so safe to keep at once."""
+        if html:
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
