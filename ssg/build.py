@@ -29,7 +29,8 @@ from .state import BuildState, digest, state_path
 from .theme import find_theme
 from .urls import Urls
 
-PARALLEL_MIN = 300  # pages: below this, forking workers costs more than it saves
+PARALLEL_MIN = 300
+RACY_NS = 2_000_000_000  # pages: below this, forking workers costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -160,13 +161,18 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     now = options.now or dt.datetime.now(dt.timezone.utc)
     state = BuildState(state_path(site, config.output_dir), problems, clean=options.clean)
     try:
+        scanned_ns = time.time_ns()
         listing = scan(content_root)
         theme_files = _files(theme.template_dirs(site) + theme.static_dirs(site))
-        fingerprint = digest(__version__, repr(config), urls.base_url, options.drafts, options.future,
+        # A file modified within RACY_NS of the scan may change again within the same timestamp
+        # tick without its stat changing (git's "racy" files): never trust its stat later.
+        racy = scanned_ns - RACY_NS
+        fresh_input = any(m >= racy for _, m in listing.values()) or any(m >= racy for _, _, m in theme_files)
+        fingerprint = "" if fresh_input else digest(__version__, repr(config), urls.base_url, options.drafts, options.future,
                              list(listing.items()), theme_files)
         due = state.get("next_due")
         journal = output.parent / f".{output.name}.journal"
-        if (state.get("fingerprint") == fingerprint and output.is_dir() and not journal.exists()
+        if (fingerprint and state.get("fingerprint") == fingerprint and output.is_dir() and not journal.exists()
                 and (not due or now < dt.datetime.fromisoformat(due))):
             report.nothing_changed = report.published = True
             report.seconds = time.perf_counter() - started
@@ -255,7 +261,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             # A build that reported problems must look at its input again next time.
             fingerprint=fingerprint if not problems.errors else "",
             next_due=collected.next_due.isoformat() if collected.next_due else "",
-            articles=collected.parsed,
+            articles={r: ("racy" if listing[r][1] >= racy else stat, a) for r, (stat, a) in collected.parsed.items()},
             dropped_articles=[r for r in known if r not in listing],
             html=html.new,
             outputs=outputs,

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,12 +68,24 @@ def summarize(paragraphs, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+# A file modified this close to now may change again within one timestamp tick without its stat
+# changing, so its stat is not remembered (git's "racy" entries): it is read again next time.
+RACY_NS = 2_000_000_000
+
+
 def _stat_key(path: Path) -> list[int] | None:
     try:
         st = path.stat()
     except OSError:
         return None
+    if st.st_mtime_ns >= time.time_ns() - RACY_NS:
+        return None
     return [st.st_size, st.st_mtime_ns]
+
+
+def _same_stat(remembered, path: Path) -> bool:
+    current = _stat_key(path)
+    return current is not None and remembered == current
 
 
 class _Cache:
@@ -163,8 +176,9 @@ def import_seeds(
         if (
             not force
             and entry
+            and stat is not None
             and entry.get("seed_stat") == stat
-            and (entry.get("content") is None or entry.get("content_stat") == _stat_key(site / entry["content"]))
+            and (entry.get("content") is None or _same_stat(entry.get("content_stat"), site / entry["content"]))
         ):
             new_entries[sf.relpath] = entry
             if entry["status"] == "duplicate":
