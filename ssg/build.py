@@ -13,16 +13,16 @@ that does not render) and output clashes keep the previous site untouched.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, feeds
+from . import __version__
 from .config import Config, load_config
 from .importer import import_seeds
 from .output import Claims, FullPublisher, IncrementalPublisher
+from .sitemap import robots_txt, sitemap_xml
 from .problems import Problem, Problems, SsgError
 from .site import collect, read_body, scan
 from .state import BuildState, digest, state_path
@@ -77,14 +77,14 @@ def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
 class _Html:
     """Article bodies as HTML: from this build, from the state, or rendered now."""
 
-    def __init__(self, config: Config, content_root: Path, state: BuildState, bodies: dict[str, str]):
+    def __init__(self, config: Config, content_root: Path, state: BuildState):
         import mistune
 
         from .markdown import Renderer
 
         self.settings = f"mistune-{mistune.__version__}/allow_html={config.markdown.allow_html}"
         self.markdown = Renderer(allow_html=config.markdown.allow_html)
-        self.root, self.state, self.bodies = content_root, state, bodies
+        self.root, self.state = content_root, state
         self.new: dict[str, str] = {}
 
     def __call__(self, article) -> str:
@@ -93,9 +93,8 @@ class _Html:
         if html is None:
             html = self.state.html(key)
         if html is None:
-            body = self.bodies.get(article.relpath)
-            if body is None:
-                body = read_body(self.root, article.relpath)
+            # Bodies are read again when needed rather than held: memory stays flat with size.
+            body = read_body(self.root, article.relpath)
             html = self.new[key] = self.markdown(body)
         return html
 
@@ -115,7 +114,7 @@ def _render_chunk(chunk):
     for p in chunk:
         data = renderer.render_page(p)
         if data is not None:
-            publisher.add(Urls.output_file(p.path).as_posix(), data)
+            publisher.add(Urls.output_file(p.path), data)
             done.append(p.path)
     html.state.store_html(html.new)
     html.state.close()
@@ -129,9 +128,11 @@ def _render_all(renderer, publisher, html, state, pages, jobs: int, problems: Pr
         for p in pages:
             data = renderer.render_page(p)
             if data is not None:
-                publisher.add(Urls.output_file(p.path).as_posix(), data)
+                publisher.add(Urls.output_file(p.path), data)
                 done.append(p.path)
         return done
+    import multiprocessing
+
     _WORK = (renderer, publisher, html, state.path)
     size = max(50, min(500, len(pages) // (jobs * 4) + 1))
     chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
@@ -179,8 +180,9 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             return report
 
         known = {} if options.clean else state.articles()
+        jobs = options.jobs or os.cpu_count() or 1
         collected = collect(site, config, problems, listing=listing, known=known,
-                            drafts=options.drafts, future=options.future, now=now)
+                            drafts=options.drafts, future=options.future, now=now, jobs=jobs)
         archive = collected.archive
 
         from .render import PageRenderer
@@ -190,13 +192,15 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         templates_key = digest([(Path(f).read_bytes(),) for f, _, _ in _files(theme.template_dirs(site))])
         global_key = digest(__version__, repr(config), urls.base_url, templates_key,
                             [(s.name, s.slug) for s in archive.sections])
-        html = _Html(config, content_root, state, collected.bodies)
-        renderer = PageRenderer(config, urls, env, archive, problems, html, global_key)
+        html = _Html(config, content_root, state)
+        fingerprints = {r: fp for r, (_, _, fp) in known.items()}
+        fingerprints.update({r: fp for r, (_, _, fp) in collected.parsed.items()})
+        renderer = PageRenderer(config, urls, env, archive, problems, html, global_key, fingerprints)
         pages = renderer.plan()
 
         claims = Claims()
         for p in pages:
-            claims.claim(Urls.output_file(p.path).as_posix(), p.source)
+            claims.claim(Urls.output_file(p.path), p.source)
         if claims.problems:
             raise SsgError(claims.problems)
 
@@ -205,26 +209,27 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         publisher = FullPublisher(output) if full else IncrementalPublisher(output)
         outputs: dict[str, str] = {}
         try:
+            out_prefix = f"{output}{os.sep}"
+
             def unchanged(rel: str, key: str) -> bool:
-                return not full and previous.get(rel) == key and (output / rel).is_file()
+                return not full and previous.get(rel) == key and os.path.isfile(out_prefix + rel)
 
             todo = []
             for p in pages:
-                rel = Urls.output_file(p.path).as_posix()
+                rel = Urls.output_file(p.path)
                 if unchanged(rel, p.key):
                     publisher.keep(rel)
                     outputs[rel] = p.key
                 else:
                     todo.append(p)
-            jobs = options.jobs or os.cpu_count() or 1
             keys = {p.path: p.key for p in todo}
             for path in _render_all(renderer, publisher, html, state, todo, jobs, problems):
-                outputs[Urls.output_file(path).as_posix()] = keys[path]
+                outputs[Urls.output_file(path)] = keys[path]
             report.rendered = len(todo)
             report.pages = len(pages)
 
             extra = list(_feeds(renderer, urls, config, archive, global_key))
-            extra += _site_files(renderer, urls, config, archive)
+            extra += _site_files(renderer, urls, config, archive, global_key)
             static: dict[str, Path] = {}
             for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
                 for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -261,7 +266,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             # A build that reported problems must look at its input again next time.
             fingerprint=fingerprint if not problems.errors else "",
             next_due=collected.next_due.isoformat() if collected.next_due else "",
-            articles={r: ("racy" if listing[r][1] >= racy else stat, a) for r, (stat, a) in collected.parsed.items()},
+            articles={r: ("racy" if listing[r][1] >= racy else stat, a, fp) for r, (stat, a, fp) in collected.parsed.items()},
             dropped_articles=[r for r in known if r not in listing],
             html=html.new,
             outputs=outputs,
@@ -289,6 +294,8 @@ def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
         def make(kind, chosen=chosen, title=title, description=description, home=home, rss_path=rss_path,
                  atom_path=atom_path, cached=cached):
             if not cached:
+                from . import feeds  # feedgen and lxml load only when a feed must be made
+
                 entries = [(a, urls.absolute(renderer.article_path(a)),
                             renderer.html_source(a) if config.feeds.full_content else "") for a in chosen]
                 cached["feeds"] = feeds.build_feeds(
@@ -299,26 +306,31 @@ def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
             return cached["feeds"][0 if kind == "rss" else 1]
 
         source = f"feed {title!r}"
-        yield Urls.output_file(rss_path).as_posix(), key, lambda make=make: make("rss"), source
-        yield Urls.output_file(atom_path).as_posix(), key, lambda make=make: make("atom"), source
+        yield Urls.output_file(rss_path), key, lambda make=make: make("rss"), source
+        yield Urls.output_file(atom_path), key, lambda make=make: make("atom"), source
 
 
-def _site_files(renderer, urls: Urls, config: Config, archive):
+def _site_files(renderer, urls: Urls, config: Config, archive, global_key: str):
     """The sitemap (every HTML page but the 404, with its newest article's date) and robots.txt."""
-    entries = []
-    if archive.articles:
-        entries.append((urls.absolute("/"), archive.newest_first[0].date.date().isoformat()))
-    size = config.page_size
-    for s in archive.sections:
-        for n in range(1, max(1, -(-len(s.keys) // size)) + 1):
-            first = archive.articles[s.keys[(n - 1) * size]]
-            entries.append((urls.absolute(urls.section_path(s.slug, n)), first.date.date().isoformat()))
-    for a in archive.newest_first:
-        entries.append((urls.absolute(renderer.article_path(a)), a.date.date().isoformat()))
-    sitemap = feeds.sitemap(entries)
-    robots = feeds.robots(urls.absolute("/sitemap.xml"))
+    # All the sitemap shows of an article is its URL and day: an edited body leaves it alone.
+    key = digest(global_key, "sitemap", [(renderer.article_path(a), a.date.toordinal()) for a in archive.newest_first])
+
+    def make() -> bytes:
+        entries = []
+        if archive.articles:
+            entries.append((urls.absolute("/"), archive.newest_first[0].date.date().isoformat()))
+        size = config.page_size
+        for s in archive.sections:
+            for n in range(1, max(1, -(-len(s.keys) // size)) + 1):
+                first = archive.articles[s.keys[(n - 1) * size]]
+                entries.append((urls.absolute(urls.section_path(s.slug, n)), first.date.date().isoformat()))
+        for a in archive.newest_first:
+            entries.append((urls.absolute(renderer.article_path(a)), a.date.date().isoformat()))
+        return sitemap_xml(entries)
+
+    robots = robots_txt(urls.absolute("/sitemap.xml"))
     return [
-        ("sitemap.xml", digest(sitemap), lambda: sitemap, "sitemap"),
+        ("sitemap.xml", key, make, "sitemap"),
         ("robots.txt", digest(robots), lambda: robots, "robots.txt"),
     ]
 

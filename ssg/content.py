@@ -76,6 +76,13 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int]:
     return meta, body, body_line
 
 
+def body_of(text: str) -> str:
+    """The body of a document known to be well-formed, without parsing its front matter."""
+    text = text.replace("\r\n", "\n")
+    end = text.find("\n---\n", 3)
+    return text[end + 5 :] if end != -1 else ""  # front matter closed at the very end: no body
+
+
 def dump_document(meta: dict[str, Any], body: str) -> str:
     head = yaml.dump(
         meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
@@ -184,18 +191,39 @@ def _freeze(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def _plain(value: Any) -> bool:
+    """True when JSON gives this value back exactly (the usual case: strings, numbers, lists)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and not k.startswith("$") and _plain(v) for k, v in value.items())
+    return False
+
+
 def article_to_json(a: Article) -> str:
+    extra = [0, a.extra] if _plain(a.extra) else [1, _encode_value(a.extra)]
     return json.dumps(
         [a.relpath, a.title, a.date.isoformat(), a.section, a.section_slug, a.slug, a.summary,
-         a.body_hash, a.draft, a.source, _encode_value(a.extra)],
+         a.body_hash, a.draft, a.source, extra],
         ensure_ascii=False, separators=(",", ":"),
     )
 
 
 def article_from_json(text: str) -> Article:
-    (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, extra) = json.loads(text)
+    return article_from_row(json.loads(text))
+
+
+def article_from_row(row: list) -> Article:
+    (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, (tagged, extra)) = row
     return Article(relpath, title, dt.datetime.fromisoformat(date), section, section_slug, slug, summary,
-                   bhash, draft, source, _decode_value(extra))
+                   bhash, draft, source, _decode_value(extra) if tagged else extra)
+
+
+def fingerprint(a: Article) -> str:
+    """Changes whenever anything a page could show of this article changes."""
+    return hashlib.blake2b(article_to_json(a).encode("utf-8"), digest_size=16).hexdigest()
 
 
 KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", SEED_HASH, IMPORT_HASH}

@@ -1,4 +1,4 @@
-"""Feeds (RSS 2.0 and Atom, made with feedgen), the sitemap and robots.txt.
+"""Feeds: RSS 2.0 and Atom, made with feedgen.
 
 Feed dates come from the articles, never from the clock, so two builds give the same bytes.
 feedgen prepends entries by default; we append in newest-first order instead.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urljoin
-from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
@@ -67,16 +66,3 @@ def build_feeds(
     fg.link(href=home_url, rel="alternate")
     rss = fg.rss_str(pretty=True)
     return rss, atom
-
-
-def sitemap(entries: list[tuple[str, str]]) -> bytes:
-    """entries: (absolute URL, lastmod ISO date), in a stable order."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for loc, lastmod in entries:
-        lines.append(f"  <url><loc>{escape(loc)}</loc><lastmod>{escape(lastmod)}</lastmod></url>")
-    lines.append("</urlset>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def robots(sitemap_url: str) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode("utf-8")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import mistune
-
 # Characters that are markup anywhere in a line. '&' is here so that a literal `caf&#233;`
 # stays those nine characters instead of becoming an entity.
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -35,6 +33,8 @@ class Renderer:
     """Markdown to HTML with tables, footnotes and strikethrough."""
 
     def __init__(self, allow_html: bool = False):
+        import mistune  # only builds that render Markdown pay for loading it
+
         self._md = mistune.create_markdown(
             escape=not allow_html,
             plugins=["table", "footnotes", "strikethrough"],

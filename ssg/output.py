@@ -64,6 +64,28 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
+def _remove_in_background(folder: Path) -> None:
+    """Delete the replaced site in a detached process: the new one is already live, and a
+    20,000-file tree takes a second to delete. Should that process die, ``recover`` deletes it
+    on the next build."""
+    try:
+        pid = os.fork()
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    if pid == 0:  # child: detach, let go of the terminal and pipes, delete, vanish
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def recover(output: Path) -> None:
     """Finish or undo what an interrupted earlier build left beside ``output``.
 
@@ -177,13 +199,13 @@ class FullPublisher:
     def commit(self) -> None:
         os.chmod(self.staging, 0o777 & ~_UMASK)
         if self.output.exists():
-            if _exchange(self.staging, self.output):
-                shutil.rmtree(self.staging, ignore_errors=True)
-                return
             old = self.output.parent / f".{self.output.name}.old-{os.getpid()}"
-            os.replace(self.output, old)
-            os.replace(self.staging, self.output)
-            shutil.rmtree(old, ignore_errors=True)
+            if _exchange(self.staging, self.output):
+                os.replace(self.staging, old)  # the previous site, now out of the way
+            else:
+                os.replace(self.output, old)
+                os.replace(self.staging, self.output)
+            _remove_in_background(old)
         else:
             os.replace(self.staging, self.output)
 

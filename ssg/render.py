@@ -143,7 +143,7 @@ class Planned:
 
 class PageRenderer:
     def __init__(self, config: Config, urls: Urls, env: jinja2.Environment, archive: Archive, problems: Problems,
-                 html_source, global_key: str):
+                 html_source, global_key: str, fingerprints: dict[str, str]):
         """``html_source(article)`` returns the article's body as HTML (cached or rendered)."""
         self.config, self.urls, self.env, self.archive, self.problems = config, urls, env, archive, problems
         self.html_source = html_source
@@ -167,18 +167,19 @@ class PageRenderer:
             sitemap_url=urls.url("/sitemap.xml"),
         )
         self.failed: set[str] = set()
-        self._fps: dict[str, str] = {}
+        self._fps = fingerprints  # relpath -> content.fingerprint of the article
+        self._paths: dict[str, str] = {}
         self._positions = {key: (s, i) for s in archive.sections for i, key in enumerate(s.keys)}
 
     # --- views -------------------------------------------------------------------------
     def article_path(self, a: Article) -> str:
-        return self.urls.article_path(a.section_slug, a.slug)
+        path = self._paths.get(a.relpath)
+        if path is None:
+            path = self._paths[a.relpath] = self.urls.article_path(a.section_slug, a.slug)
+        return path
 
     def fingerprint(self, a: Article) -> str:
-        fp = self._fps.get(a.relpath)
-        if fp is None:
-            fp = self._fps[a.relpath] = digest(repr(a))  # every field, extra keys included
-        return fp
+        return self._fps[a.relpath]
 
     def neighbours(self, a: Article) -> tuple[Article | None, Article | None]:
         """(older, newer) in the article's section."""

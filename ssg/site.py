@@ -110,9 +110,8 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
 
 
 def read_body(root: Path, relpath: str) -> str:
-    """The Markdown body of a content file (for rendering an article parsed on an earlier run)."""
-    _, body, _ = cf.split_document((root / relpath).read_text(encoding="utf-8"))
-    return body
+    """The Markdown body of a content file whose front matter was parsed already."""
+    return cf.body_of((root / relpath).read_text(encoding="utf-8"))
 
 
 def scan(root: Path) -> dict[str, tuple[int, int]]:
@@ -141,11 +140,37 @@ def scan(root: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+PARALLEL_MIN = 400  # files: below this, forking parsers costs more than it saves
+
+
+def _parse_chunk(args):
+    root, relpaths, config = args
+    out = []
+    for relpath in relpaths:
+        problems = Problems()
+        result = read_article(root / relpath, relpath, config, problems)
+        out.append((relpath, result[0] if result else None, problems.items))
+    return out
+
+
+def _parse_all(root: Path, relpaths: list[str], config: Config, jobs: int):
+    """Parse files, over ``jobs`` processes when there are many (YAML parsing dominates)."""
+    if jobs <= 1 or len(relpaths) < PARALLEL_MIN:
+        yield from _parse_chunk((root, relpaths, config))
+        return
+    import multiprocessing
+
+    size = max(100, len(relpaths) // (jobs * 4) + 1)
+    chunks = [(root, relpaths[i : i + size], config) for i in range(0, len(relpaths), size)]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for results in pool.imap(_parse_chunk, chunks):
+            yield from results
+
+
 @dataclass
 class Collected:
     archive: "Archive"
-    parsed: dict[str, tuple[str, cf.Article]]  # articles read from their files on this run
-    bodies: dict[str, str]  # their bodies, while we have them
+    parsed: dict[str, tuple[str, cf.Article, str]]  # read from their files on this run: stat, article, fingerprint
     next_due: dt.datetime | None  # the earliest future-dated article left out
 
 
@@ -155,30 +180,30 @@ def collect(
     problems: Problems,
     *,
     listing: dict[str, tuple[int, int]],
-    known: dict[str, tuple[str, cf.Article]],
+    known: dict[str, tuple[str, cf.Article, str]],
     drafts: bool = False,
     future: bool = False,
     now: dt.datetime | None = None,
+    jobs: int = 1,
 ) -> Collected:
     """Parse what changed (by size and mtime), reuse the rest, and order the archive."""
     root = site / config.content_dir
     now = now or dt.datetime.now(dt.timezone.utc)
-    parsed: dict[str, tuple[str, cf.Article]] = {}
-    bodies: dict[str, str] = {}
+    # The time zone shapes parsed dates; nothing else in site.toml does.
+    stats = {relpath: f"{size}:{mtime}:{config.timezone}" for relpath, (size, mtime) in listing.items()}
+    stale = [r for r, stat in stats.items() if (hit := known.get(r)) is None or hit[0] != stat]
+    parsed: dict[str, tuple[str, cf.Article, str]] = {}
+    for relpath, article, found_problems in _parse_all(root, stale, config, jobs):
+        problems.extend(found_problems)
+        if article is not None:
+            parsed[relpath] = (stats[relpath], article, cf.fingerprint(article))
     found: list[cf.Article] = []
     next_due = None
-    for relpath, (size, mtime) in listing.items():
-        # The time zone shapes parsed dates; nothing else in site.toml does.
-        stat = f"{size}:{mtime}:{config.timezone}"
-        hit = known.get(relpath)
-        if hit is not None and hit[0] == stat:
-            article = hit[1]
-        else:
-            result = read_article(root / relpath, relpath, config, problems)
-            if result is None:
-                continue
-            article, bodies[relpath] = result
-            parsed[relpath] = (stat, article)
+    for relpath in listing:
+        entry = parsed.get(relpath) or known.get(relpath)
+        if entry is None or entry[0] != stats[relpath]:
+            continue  # could not be parsed: reported above
+        article = entry[1]
         if article.draft and not drafts:
             continue
         if article.date > now and not future:
@@ -200,4 +225,4 @@ def collect(
             key=lambda sec: (sec.name.casefold(), sec.slug),
         )
     )
-    return Collected(Archive(articles, sections), parsed, bodies, next_due)
+    return Collected(Archive(articles, sections), parsed, next_due)

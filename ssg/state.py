@@ -16,15 +16,16 @@ so a one-article change rewrites one row, not a whole JSON file.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 from pathlib import Path
 
 from . import __version__
-from .content import Article, article_from_json, article_to_json
+from .content import Article, article_from_row, article_to_json
 from .problems import Problems
 
-SCHEMA = "ssg-state-1"
+SCHEMA = "ssg-state-2"
 
 
 def digest(*parts) -> str:
@@ -77,7 +78,7 @@ class BuildState:
         self.db.executescript(
             """
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE articles (relpath TEXT PRIMARY KEY, stat TEXT NOT NULL, data TEXT NOT NULL);
+            CREATE TABLE articles (relpath TEXT PRIMARY KEY, stat TEXT NOT NULL, fp TEXT NOT NULL, data TEXT NOT NULL);
             CREATE TABLE html (key TEXT PRIMARY KEY, html TEXT NOT NULL);
             CREATE TABLE outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL);
             """
@@ -90,13 +91,24 @@ class BuildState:
         return row[0] if row else None
 
     # --- reads --------------------------------------------------------------------------
-    def articles(self) -> dict[str, tuple[str, Article]]:
+    def articles(self) -> dict[str, tuple[str, Article, str]]:
+        """relpath -> (stat key, article, fingerprint: a hash of the stored row)."""
+        keys = self.db.execute("SELECT relpath, stat, fp FROM articles ORDER BY relpath").fetchall()
+        # One JSON document for all rows decodes about twice as fast as a row at a time.
+        (blob,) = self.db.execute("SELECT '[' || coalesce(group_concat(data, ','), '') || ']' FROM "
+                                  "(SELECT data FROM articles ORDER BY relpath)").fetchone()
+        try:
+            rows = json.loads(blob)
+            if len(rows) != len(keys):
+                raise ValueError("row count")
+        except ValueError:
+            return {}  # unreadable: every article is parsed again from its file
         out = {}
-        for relpath, stat, data in self.db.execute("SELECT relpath, stat, data FROM articles"):
+        for (relpath, stat, fp), row in zip(keys, rows):
             try:
-                out[relpath] = (stat, article_from_json(data))
+                out[relpath] = (stat, article_from_row(row), fp)
             except (ValueError, TypeError, KeyError):
-                continue  # an unreadable row is simply parsed again from its file
+                continue
         return out
 
     def html(self, key: str) -> str | None:
@@ -112,7 +124,7 @@ class BuildState:
         *,
         fingerprint: str,
         next_due: str,
-        articles: dict[str, tuple[str, Article]],
+        articles: dict[str, tuple[str, Article, str]],
         dropped_articles: list[str],
         html: dict[str, str],
         outputs: dict[str, str],
@@ -124,8 +136,8 @@ class BuildState:
             if dropped_articles:
                 db.executemany("DELETE FROM articles WHERE relpath = ?", [(r,) for r in dropped_articles])
             db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
-                [(r, stat, article_to_json(a)) for r, (stat, a) in articles.items()],
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
+                [(r, stat, fp, article_to_json(a)) for r, (stat, a, fp) in articles.items()],
             )
             db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
             if full:

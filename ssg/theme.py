@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -35,6 +34,7 @@ class Theme:
 
 
 def _builtin_themes() -> Path | None:
+    from importlib import resources
     packaged = resources.files("ssg") / "themes"
     if packaged.is_dir():
         return Path(str(packaged))

