@@ -3,7 +3,7 @@ the `bench` extra is installed, against Hugo and Pelican building the same archi
 
     python bench/run.py [--sizes 1000,10000] [--huge] [--runs 3] [--no-others] [--out bench/results.json]
 
-Prints a table of medians (seconds; peak RSS of the whole process tree in MB) and writes the
+Prints a table of medians (seconds; peak memory of the whole process tree, as PSS, in MB) and writes the
 same figures as JSON. Work folders go to $BENCH_DIR (default: a temporary folder).
 """
 
@@ -34,10 +34,21 @@ PAGE_SIZE = 20
 
 
 # --- measuring ----------------------------------------------------------------------------
+def _pss(pid: int) -> int:
+    """Proportional set size (kB): shared pages of forked workers are counted once, not per process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _tree_rss(root_pid: int) -> int:
-    """Resident memory (kB) of a process and all its descendants, from /proc."""
+    """Memory (kB, PSS) of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -45,15 +56,13 @@ def _tree_rss(root_pid: int) -> int:
             with open(f"/proc/{entry}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
             ppid = int(fields[1])
-            with open(f"/proc/{entry}/statm") as fh:
-                rss[int(entry)] = int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
     total, todo = 0, [root_pid]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid)
         todo.extend(children.get(pid, []))
     return total
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config, load_config
 from .importer import import_seeds
-from .output import Claims, FullPublisher, IncrementalPublisher
+from .output import Claims, FullPublisher, IncrementalPublisher, recover
 from .sitemap import robots_txt, sitemap_xml
 from .problems import Problem, Problems, SsgError
 from .site import collect, read_body, scan
@@ -176,6 +176,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         if (fingerprint and state.get("fingerprint") == fingerprint and output.is_dir() and not journal.exists()
                 and (not due or now < dt.datetime.fromisoformat(due))):
             report.nothing_changed = report.published = True
+            recover(output)  # what a killed build left beside public/ goes even when nothing changed
             report.seconds = time.perf_counter() - started
             return report
 
@@ -194,7 +195,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                             [(s.name, s.slug) for s in archive.sections])
         html = _Html(config, content_root, state)
         fingerprints = {r: fp for r, (_, _, fp) in known.items()}
-        fingerprints.update({r: fp for r, (_, _, fp) in collected.parsed.items()})
+        fingerprints.update({r: entry[2] for r, entry in collected.parsed.items()})
         renderer = PageRenderer(config, urls, env, archive, problems, html, global_key, fingerprints)
         pages = renderer.plan()
 
@@ -266,7 +267,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             # A build that reported problems must look at its input again next time.
             fingerprint=fingerprint if not problems.errors else "",
             next_due=collected.next_due.isoformat() if collected.next_due else "",
-            articles={r: ("racy" if listing[r][1] >= racy else stat, a, fp) for r, (stat, a, fp) in collected.parsed.items()},
+            articles={r: ("racy" if listing[r][1] >= racy else stat, fp, row) for r, (stat, _, fp, row) in collected.parsed.items()},
             dropped_articles=[r for r in known if r not in listing],
             html=html.new,
             outputs=outputs,
@@ -301,7 +302,7 @@ def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
                 cached["feeds"] = feeds.build_feeds(
                     title=title, description=description, language=config.language,
                     home_url=urls.absolute(home), rss_url=urls.absolute(rss_path), atom_url=urls.absolute(atom_path),
-                    articles=entries, full_content=config.feeds.full_content,
+                    articles=entries, full_content=config.feeds.full_content, author=config.title,
                 )
             return cached["feeds"][0 if kind == "rss" else 1]
 

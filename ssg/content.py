@@ -221,9 +221,10 @@ def article_from_row(row: list) -> Article:
                    bhash, draft, source, _decode_value(extra) if tagged else extra)
 
 
-def fingerprint(a: Article) -> str:
-    """Changes whenever anything a page could show of this article changes."""
-    return hashlib.blake2b(article_to_json(a).encode("utf-8"), digest_size=16).hexdigest()
+def row_fingerprint(row: str) -> str:
+    """Of an article's stored row (``article_to_json``): changes whenever anything a page could
+    show of the article changes."""
+    return hashlib.blake2b(row.encode("utf-8"), digest_size=16).hexdigest()
 
 
 KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", SEED_HASH, IMPORT_HASH}

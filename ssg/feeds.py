@@ -32,6 +32,7 @@ def build_feeds(
     atom_url: str,
     articles: list[tuple[Article, str, str]],  # (article, absolute URL, HTML body), newest first
     full_content: bool,
+    author: str | None = None,
 ) -> tuple[bytes, bytes]:
     fg = FeedGenerator()
     fg.id(home_url)
@@ -41,6 +42,9 @@ def build_feeds(
     fg.link(href=home_url, rel="alternate")
     fg.link(href=atom_url, rel="self")
     fg.generator("ssg", version=__version__)
+    # RFC 4287 4.1.1: an Atom feed needs an author when its entries have none (name only: RSS
+    # would want an e-mail address, so RSS output is unchanged).
+    fg.author(name=author or title)
     if articles:
         newest = articles[0][0].date
         fg.updated(newest)

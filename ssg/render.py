@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .config import Config
 from .content import Article
-from .problems import Problems
+from .problems import Problem, Problems
 from .site import Archive
 from .state import digest
 from .urls import Urls
@@ -167,7 +167,7 @@ class PageRenderer:
             sitemap_url=urls.url("/sitemap.xml"),
         )
         self.failed: set[str] = set()
-        self._fps = fingerprints  # relpath -> content.fingerprint of the article
+        self._fps = fingerprints  # relpath -> content.row_fingerprint of the article
         self._paths: dict[str, str] = {}
         self._positions = {key: (s, i) for s in archive.sections for i, key in enumerate(s.keys)}
 
@@ -217,7 +217,11 @@ class PageRenderer:
             html = self.env.get_template(template).render(site=self.site, **context)
         except jinja2.TemplateSyntaxError as exc:
             self.failed.add(template)
-            self.problems.error(exc.filename or exc.name or template, f"template syntax error: {exc.message}", exc.lineno)
+            # A syntax error in a shared template (base.html) fails every template that extends
+            # it: report it once, as the parallel path (build._render_all) already does.
+            problem = Problem(str(exc.filename or exc.name or template), exc.lineno, f"template syntax error: {exc.message}")
+            if problem not in self.problems.items:
+                self.problems.items.append(problem)
             return None
         except jinja2.TemplateNotFound as exc:
             self.failed.add(template)

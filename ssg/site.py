@@ -149,7 +149,12 @@ def _parse_chunk(args):
     for relpath in relpaths:
         problems = Problems()
         result = read_article(root / relpath, relpath, config, problems)
-        out.append((relpath, result[0] if result else None, problems.items))
+        if result is None:
+            out.append((relpath, None, "", "", problems.items))
+            continue
+        # Serialised here, in the worker: the row the state stores, and its fingerprint.
+        row = cf.article_to_json(result[0])
+        out.append((relpath, result[0], row, cf.row_fingerprint(row), problems.items))
     return out
 
 
@@ -170,7 +175,7 @@ def _parse_all(root: Path, relpaths: list[str], config: Config, jobs: int):
 @dataclass
 class Collected:
     archive: "Archive"
-    parsed: dict[str, tuple[str, cf.Article, str]]  # read from their files on this run: stat, article, fingerprint
+    parsed: dict[str, tuple[str, cf.Article, str, str]]  # read on this run: stat, article, fingerprint, stored row
     next_due: dt.datetime | None  # the earliest future-dated article left out
 
 
@@ -192,11 +197,11 @@ def collect(
     # The time zone shapes parsed dates; nothing else in site.toml does.
     stats = {relpath: f"{size}:{mtime}:{config.timezone}" for relpath, (size, mtime) in listing.items()}
     stale = [r for r, stat in stats.items() if (hit := known.get(r)) is None or hit[0] != stat]
-    parsed: dict[str, tuple[str, cf.Article, str]] = {}
-    for relpath, article, found_problems in _parse_all(root, stale, config, jobs):
+    parsed: dict[str, tuple[str, cf.Article, str, str]] = {}
+    for relpath, article, row, fp, found_problems in _parse_all(root, stale, config, jobs):
         problems.extend(found_problems)
         if article is not None:
-            parsed[relpath] = (stats[relpath], article, cf.fingerprint(article))
+            parsed[relpath] = (stats[relpath], article, fp, row)
     found: list[cf.Article] = []
     next_due = None
     for relpath in listing:

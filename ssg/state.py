@@ -22,7 +22,7 @@ import sqlite3
 from pathlib import Path
 
 from . import __version__
-from .content import Article, article_from_row, article_to_json
+from .content import Article, article_from_row
 from .problems import Problems
 
 SCHEMA = "ssg-state-2"
@@ -124,7 +124,7 @@ class BuildState:
         *,
         fingerprint: str,
         next_due: str,
-        articles: dict[str, tuple[str, Article, str]],
+        articles: dict[str, tuple[str, str, str]],  # relpath -> (stat key, fingerprint, row)
         dropped_articles: list[str],
         html: dict[str, str],
         outputs: dict[str, str],
@@ -137,7 +137,7 @@ class BuildState:
                 db.executemany("DELETE FROM articles WHERE relpath = ?", [(r,) for r in dropped_articles])
             db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
-                [(r, stat, fp, article_to_json(a)) for r, (stat, a, fp) in articles.items()],
+                [(r, stat, fp, row) for r, (stat, fp, row) in articles.items()],
             )
             db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
             if full:
