@@ -41,6 +41,9 @@ class BuildOptions:
     now: dt.datetime | None = None
     clean: bool = False  # ignore and rebuild the cache, render everything
     jobs: int | None = None  # worker processes; None: all cores
+    # `ssg serve`: any error keeps the last good site (the article being edited stays on screen,
+    # with the error shown over it) instead of publishing the site without the broken article.
+    keep_last_good: bool = False
 
 
 @dataclass
@@ -248,7 +251,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                 outputs[rel] = key
             if claims.problems:
                 raise SsgError(claims.problems)
-            if renderer.failed:
+            if renderer.failed or (options.keep_last_good and problems.errors):
                 publisher.abort()
                 report.seconds = time.perf_counter() - started
                 return report

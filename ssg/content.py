@@ -66,7 +66,9 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int]:
     try:
         meta = yaml.load(raw, Loader=_Loader) if raw.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # The context mark is where the broken construct starts (an unclosed [ or quote); the
+        # problem mark is where the parser noticed, often the next line.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1  # +1 for the '---', +1 for 1-based
         problem = getattr(exc, "problem", None) or str(exc)
         raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from None

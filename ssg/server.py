@@ -87,7 +87,7 @@ class Preview:
             config = load_config(self.site)
             serve_config = dataclasses.replace(config, output_dir=str(SERVE_DIR))
             import_seeds(self.site, serve_config, problems)
-            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future))
+            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future, keep_last_good=True))
             base_path = Urls.from_config(config).base_path
             summary = report.summary()
         except SsgError as exc:

@@ -21,7 +21,8 @@ def test_round_trip_keeps_keys_and_order():
 @pytest.mark.parametrize(
     "text, line, message",
     [
-        ("---\ntitle: ok\ndate: [unclosed\n---\nbody\n", 4, "invalid YAML"),
+        ("---\ntitle: ok\ndate: [unclosed\n---\nbody\n", 3, "invalid YAML"),
+        ("---\ntitle: 'unclosed\nsummary: x\n---\n", 2, "invalid YAML"),
         ("---\ntitle: ok\n  bad: indent\n---\n", 3, "invalid YAML"),
         ("title: no fence\n", 1, "no front matter"),
         ("---\ntitle: never closed\n", 1, "not closed"),

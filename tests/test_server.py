@@ -270,3 +270,17 @@ def test_live_reload_in_chromium(tmp_path, base_url):
             browser.close()
     finally:
         s.stop()
+
+
+def test_bad_front_matter_keeps_the_page_and_shows_file_and_line(server, site):
+    server.wait_builds(1)
+    article = site / "content" / "world" / "first.md"
+    good = article.read_text()
+    article.write_text(good.replace("slug: first", "slug: [unclosed"))
+    server.wait_builds(2)
+    status, _, body = server.get("/world/first/")
+    assert status == 200 and b"Headline first" in body
+    assert b"content/world/first.md:5: invalid YAML" in body
+    article.write_text(good)
+    server.wait_builds(3)
+    assert b"ssg-error-overlay" not in server.get("/world/first/")[2]
