@@ -7,6 +7,7 @@ feedgen prepends entries by default; we append in newest-first order instead.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
@@ -14,6 +15,7 @@ from feedgen.feed import FeedGenerator
 from . import __version__
 from .content import Article
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
@@ -45,10 +47,10 @@ def build_feeds(
     # RFC 4287 4.1.1: an Atom feed needs an author when its entries have none (name only: RSS
     # would want an e-mail address, so RSS output is unchanged).
     fg.author(name=author or title)
-    if articles:
-        newest = articles[0][0].date
-        fg.updated(newest)
-        fg.lastBuildDate(newest)
+    # feedgen falls back to the clock when no date is set; an empty feed gets the epoch instead.
+    newest = articles[0][0].date if articles else _EPOCH
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
     for article, url, html in articles:
         fe = fg.add_entry(order="append")
         fe.id(url)
@@ -59,11 +61,9 @@ def build_feeds(
         fe.updated(article.date)
         fe.category(term=article.section)
         if article.summary:
-            fe.summary(article.summary)
+            fe.summary(article.summary)  # Atom <summary>, and RSS <description>
         if full_content and html:
             fe.content(absolutize(html, url), type="html")
-        elif article.summary:
-            fe.description(article.summary)
     atom = fg.atom_str(pretty=True)
     # The RSS <atom:link rel="self"> must name the RSS file itself.
     fg.link(href=rss_url, rel="self", replace=True)
