@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import string
 import tomllib
 import types
 import typing
@@ -141,6 +142,21 @@ def _validate(config: Config, errors: list[Problem], path: str) -> Config:
             errors.append(Problem(path, None, f"permalinks.{name}: must start and end with '/' and contain {{section}}"))
         if name == "article" and "{slug}" not in pattern:
             errors.append(Problem(path, None, "permalinks.article: must contain {slug}"))
+        # The patterns go through str.format at build time: a stray brace, an unknown
+        # placeholder or a '..' / empty segment would end the build with a traceback there.
+        allowed = {"section", "slug"} if name == "article" else {"section"}
+        try:
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
+        except ValueError as exc:
+            errors.append(Problem(path, None, f"permalinks.{name}: {exc}"))
+            continue
+        bad = sorted({"{" + f + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+                      for f, spec, conv in fields if f not in allowed or spec or conv})
+        if bad:
+            names = ", ".join("{" + a + "}" for a in sorted(allowed))
+            errors.append(Problem(path, None, f"permalinks.{name}: unknown placeholder {', '.join(bad)} (only {names})"))
+        if any(seg in (".", "..", "") for seg in pattern.strip("/").split("/")) and pattern != "/":
+            errors.append(Problem(path, None, f"permalinks.{name}: no empty, '.' or '..' path segments"))
     return config
 
 

@@ -233,17 +233,27 @@ KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", 
 
 
 def read_front_source(path: Path) -> str | None:
-    """The ``source:`` of a content file, read from its head without a full YAML parse."""
+    """The ``source:`` of a content file, read from its front matter without a full YAML parse.
+
+    The whole front matter is scanned, line by line up to its closing ``---``: a fixed-size head
+    missed ``source:`` behind a long title or summary (``summary_length`` is configurable), and
+    the importer then took the article for a new one and wrote a copy on every run."""
+    found = None
     try:
         with path.open("r", encoding="utf-8", errors="replace") as fh:
-            head = fh.read(4096)
+            first = fh.readline()
+            if first.lstrip("\ufeff").rstrip("\r\n") != "---":
+                return None
+            for line in fh:
+                line = line.rstrip("\r\n")
+                if line == "---":
+                    break
+                if line.startswith("source:"):
+                    found = line
+                    break
     except OSError:
         return None
-    if not head.startswith("---"):
-        return None
-    end = head.find("\n---", 3)
-    block = head[: end if end != -1 else len(head)]
-    m = re.search(r"^source: *(.+)$", block, re.MULTILINE)
+    m = re.match(r"^source: *(.+)$", found) if found else None
     if not m:
         return None
     try:

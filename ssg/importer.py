@@ -63,7 +63,8 @@ def summarize(paragraphs, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut:
+    # A word that ends exactly at the cut is whole and stays; only a word split by it goes.
+    if " " in cut and text[limit - 1] != " ":
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-") + "…"
 
@@ -170,6 +171,7 @@ def import_seeds(
 
     # 1. Seeds whose bytes and content file are unchanged since the last run are skipped unread.
     todo: list[tuple[SeedFile, list[int] | None]] = []
+    cached_duplicates: list[tuple[SeedFile, list[int] | None, dict]] = []
     for sf in seed_files:
         stat = _stat_key(sf.path)
         entry = cache.entries.get(sf.relpath)
@@ -180,13 +182,23 @@ def import_seeds(
             and entry.get("seed_stat") == stat
             and (entry.get("content") is None or _same_stat(entry.get("content_stat"), site / entry["content"]))
         ):
-            new_entries[sf.relpath] = entry
             if entry["status"] == "duplicate":
-                report.duplicates += 1
-            else:
-                report.unchanged += 1
+                cached_duplicates.append((sf, stat, entry))
+                continue
+            new_entries[sf.relpath] = entry
+            report.unchanged += 1
             continue
         todo.append((sf, stat))
+    # An unchanged duplicate is still a duplicate only while the article it copies is unchanged
+    # too: when that seed was edited or deleted, the copy may now be unique and is parsed again,
+    # exactly as a run without the cache would (the cache must never change the outcome).
+    skipped_digests = {e["digest"] for e in new_entries.values() if e["status"] != "duplicate"}
+    for sf, stat, entry in cached_duplicates:
+        if entry.get("digest") in skipped_digests:
+            new_entries[sf.relpath] = entry
+            report.duplicates += 1
+        else:
+            todo.append((sf, stat))
 
     # 2. Parse what is left.
     parsed: list[tuple[SeedFile, Seed, list[int] | None]] = []
@@ -259,7 +271,8 @@ def _import_one(site, content_root, config, sf, seed, by_source, occupied, date,
         occupied.add(rel.as_posix().casefold())
         target = content_root / rel
         text = _document(seed, config, _seed_date(sf, config, date), slug, {})
-        write_atomic(target, text.encode("utf-8"))
+        if not _write(target, text, site, seed, problems, report):
+            return None
         report.imported += 1
         report.written.append(target.relative_to(site).as_posix())
         return target
@@ -295,12 +308,26 @@ def _import_one(site, content_root, config, sf, seed, by_source, occupied, date,
         date_value = _seed_date(sf, config, date)
     slug = str(meta.get("slug") or existing.stem)
     text = _document(seed, config, date_value, slug, meta)
-    if write_atomic(existing, text.encode("utf-8")):
+    written = _write(existing, text, site, seed, problems, report)
+    if written is None:
+        return None
+    if written:
         report.updated += 1
         report.written.append(rel_existing)
     else:
         report.unchanged += 1
     return existing
+
+
+def _write(path: Path, text: str, site: Path, seed: Seed, problems: Problems, report: ImportReport) -> bool | None:
+    """write_atomic, with a failure (a file where a folder should be, a read-only or full disk)
+    reported as an error on that content file instead of a traceback; None when it failed."""
+    try:
+        return write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        problems.error(path.relative_to(site).as_posix(), f"cannot write the article of {seed.relpath}: {exc.strerror or exc}")
+        report.errors += 1
+        return None
 
 
 class _progress:

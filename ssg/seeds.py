@@ -71,6 +71,7 @@ def decode(data: bytes, relpath: str, problems: Problems) -> str | None:
         except UnicodeDecodeError:
             problems.error(relpath, "binary data, not a text file")
             return None
+    fallback = None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -78,10 +79,12 @@ def decode(data: bytes, relpath: str, problems: Problems) -> str | None:
         # bytes cp1252 leaves undefined become U+FFFD rather than failing the import.
         text = data.decode("cp1252", errors="replace")
         line = data[: exc.start].count(b"\n") + 1
-        problems.warning(relpath, f"not valid UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}); read as cp1252", line)
+        fallback = (f"not valid UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}); read as cp1252", line)
     if "\x00" in text or len(_BINARY.findall(text)) > max(2, len(text) // 1000):
         problems.error(relpath, "binary data, not a text file")
         return None
+    if fallback is not None:  # only for text: a refused binary file gets the one error, no warning
+        problems.warning(relpath, *fallback)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

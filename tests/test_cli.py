@@ -2,78 +2,148 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
-from pathlib import Path
+import typing
+from importlib import resources
 
 from ssg import __version__
-from ssg.cli import main
 from ssg.config import Config, parse_config
 
-
-def ssg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ssg", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+SUMMARY = re.compile(r"^imported \d+, updated \d+, unchanged \d+, duplicates \d+, conflicts \d+, errors \d+$")
 
 
-def test_version_and_help(capsys):
-    r = ssg("--version")
+def test_version(run_cli, tmp_path):
+    result = run_cli(tmp_path, "--version")
+    assert result.code == 0 and result.out.strip() == f"ssg {__version__}"
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", __version__)
+
+
+def test_help(run_cli, tmp_path):
+    result = run_cli(tmp_path, "--help")
+    assert result.code == 0
+    for command in ("init", "import", "build"):
+        assert re.search(rf"^\s+{command}\s+\S", result.out, re.M), f"{command} missing from --help"
+    result = run_cli(tmp_path, "import", "--help")
+    assert result.code == 0 and all(opt in result.out for opt in ("--site", "--date", "--force", "-q", "-v"))
+    result = run_cli(tmp_path)  # no command: the help, and a usage exit status
+    assert result.code == 2 and "usage: ssg" in result.out
+
+
+def test_the_installed_entry_points(tmp_path):
+    """`python -m ssg` (and so the `ssg` script, which calls the same main) in a real process."""
+    r = subprocess.run([sys.executable, "-m", "ssg", "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == f"ssg {__version__}"
-    r = ssg("--help")
-    assert r.returncode == 0 and all(c in r.stdout for c in ("init", "import", "build", "serve"))
-    assert main([]) == 2
+    (tmp_path / "site.toml").write_text("")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "bad.txt").write_bytes(b"\x00\x01binary")
+    (tmp_path / "seeds" / "good.txt").write_text("W\n\nGood\n\nBody.\n")
+    r = subprocess.run([sys.executable, "-m", "ssg", "import"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr == "seeds/bad.txt: binary data, not a text file\n"
+    assert r.stdout == "imported 1, updated 0, unchanged 0, duplicates 0, conflicts 0, errors 1\n"
 
 
-def test_init_then_import_and_build(tmp_path):
-    r = ssg("init", str(tmp_path / "new"))
-    assert r.returncode == 0, r.stderr
-    site = tmp_path / "new"
+def test_init_then_import(run_cli, tmp_path):
+    result = run_cli(tmp_path, "init", "news")
+    site = tmp_path / "news"
+    assert result.code == 0 and str(site.resolve()) in result.out
     assert (site / "seeds").is_dir() and (site / "content").is_dir()
+    assert (site / "site.toml").read_text() == resources.files("ssg").joinpath("site.toml.example").read_text()
     (site / "seeds" / "a.txt").write_text("World\n\nA headline\n\nA body.\n")
-    r = ssg("build", cwd=site / "seeds")  # found by walking upward
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("imported 1, updated 0, unchanged 0, duplicates 0, conflicts 0, errors 0\n")
-    assert (site / "public" / "world" / "a-headline" / "index.html").is_file()
-    assert ssg("init", str(site)).returncode == 1  # never overwrites a site
+    (site / "seeds" / "tech").mkdir()
+    (site / "seeds" / "tech" / "001.txt").write_text("Folder headline\n\nBody.\n")
+    result = run_cli(site, "import", "--date", "2024-01-02")
+    assert result.code == 0, result.err
+    assert result.out == "imported 2, updated 0, unchanged 0, duplicates 0, conflicts 0, errors 0\n"
+    text = (site / "content" / "world" / "a-headline.md").read_text()
+    assert "title: A headline\n" in text and "date: 2024-01-02T00:00:00+00:00\n" in text
+    assert (site / "content" / "tech" / "folder-headline.md").is_file()
+    # init never overwrites a site
+    before = (site / "site.toml").read_bytes()
+    result = run_cli(tmp_path, "init", "news")
+    assert result.code == 1 and "already exists" in result.err and (site / "site.toml").read_bytes() == before
+
+
+def _schema_keys(cls, prefix=""):
+    """Every key site.toml accepts, from the dataclasses that are its schema ("feeds.items")."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f.metadata.get("key", f.name)
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from _schema_keys(hints[f.name], f"{key}.")
+        else:
+            yield prefix + key
 
 
 def test_example_config_lists_every_key_with_its_default():
-    example = (Path(__file__).resolve().parents[1] / "ssg" / "site.toml.example").read_text()
-    uncommented = "\n".join(re.sub(r"^# (\w+ = |\[)", r"\1", line) for line in example.splitlines())
+    example = resources.files("ssg").joinpath("site.toml.example").read_text(encoding="utf-8")
+    # Uncomment every `# key = value` line and every `# [table]` line; prose comments stay.
+    uncommented = "\n".join(re.sub(r"^# (?=\w+ = |\[\w+\]$)", "", line) for line in example.splitlines())
+    assert uncommented != example
     assert parse_config(uncommented) == Config()
-    keys = set(re.findall(r"^# (\w+) = ", example, re.M))
-    assert {"title", "base_url", "timezone", "page_size", "boilerplate", "items", "allow_html", "article"} <= keys
+    # ...and every key of the schema is there (so the example cannot fall behind the code).
+    listed, table = set(), ""
+    for line in uncommented.splitlines():
+        if m := re.match(r"^\[(\w+)\]$", line):
+            table = m.group(1) + "."
+        elif m := re.match(r"^(\w+) = ", line):
+            listed.add(table + m.group(1))
+    assert listed == set(_schema_keys(Config))
+    assert parse_config(example) == Config()  # as shipped, everything is commented out
 
 
-def test_site_option_and_missing_site(tmp_path):
-    r = ssg("import", "--site", str(tmp_path))
-    assert r.returncode == 1 and "no site.toml here" in r.stderr and "Traceback" not in r.stderr
-    r = ssg("import", cwd=tmp_path)
-    assert r.returncode == 1 and "no site.toml" in r.stderr
+def test_site_option_and_upward_discovery(run_cli, tmp_path, make_site):
+    site = make_site(tmp_path, {"seeds/a.txt": "World\n\nFound\n\nBody.\n"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_cli(elsewhere, "import", "--site", str(site))
+    assert result.code == 0 and (site / "content/world/found.md").is_file()
+    assert result.out.startswith("imported 1,")
+    # From deep inside the site, with no --site: found like git finds its repository.
+    deep = site / "content" / "world"
+    result = run_cli(deep, "import")
+    assert result.code == 0 and result.out.startswith("imported 0, updated 0, unchanged 1,")
+    assert not (deep / "content").exists()
+    # A relative --site
+    result = run_cli(tmp_path, "import", "--site", "site")
+    assert result.code == 0 and "unchanged 1" in result.out
 
 
-def test_refused_seed_exits_1_without_traceback_others_imported(tmp_path):
-    (tmp_path / "site.toml").write_text("")
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "seeds" / "bad.txt").write_bytes(b"")
-    (tmp_path / "seeds" / "good.txt").write_text("W\n\nGood\n\nBody.\n")
-    r = ssg("import", "--site", str(tmp_path))
-    assert r.returncode == 1
-    assert "seeds/bad.txt: empty file" in r.stderr and "Traceback" not in r.stderr
-    assert (tmp_path / "content" / "w" / "good.md").exists()
-    assert "errors 1" in r.stdout
+def test_no_site_is_a_clear_error(run_cli, tmp_path):
+    result = run_cli(tmp_path, "import", "--site", str(tmp_path))
+    assert result.code == 1 and "no site.toml here" in result.err
+    if not any((p / "site.toml").is_file() for p in tmp_path.resolve().parents):
+        result = run_cli(tmp_path, "import")
+        assert result.code == 1 and "no site.toml in this folder or any above it" in result.err
 
 
-def test_invalid_config_reports_all_errors(tmp_path):
-    (tmp_path / "site.toml").write_text('titel = "x"\npage_size = "a"\n')
-    r = ssg("build", "--site", str(tmp_path))
-    assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "unknown key 'titel' (did you mean 'title'?)" in r.stderr and "page_size: expected an integer" in r.stderr
+def test_quiet_suppresses_the_summary_and_warnings_but_not_errors(run_cli, tmp_path, make_site):
+    site = make_site(tmp_path, {"seeds/a.txt": b"W\n\nH\n\n\xa3 body\n"})
+    result = run_cli(site, "import", "-q")
+    assert (result.code, result.out, result.err) == (0, "", "")
+    assert (site / "content/w/h.md").is_file()
+    (site / "seeds/bad.txt").write_bytes(b"")
+    result = run_cli(site, "import", "-q")
+    assert (result.code, result.out, result.err) == (1, "", "seeds/bad.txt: empty file\n")
+    result = run_cli(site, "import")
+    assert SUMMARY.match(result.out.strip()) and "seeds/a.txt:5: warning: not valid UTF-8" in result.err
 
 
-def test_quiet_hides_summary_and_warnings(tmp_path):
-    (tmp_path / "site.toml").write_text("")
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "seeds" / "a.txt").write_bytes(b"W\n\nH\n\n\xa3 body\n")
-    r = ssg("import", "-q", "--site", str(tmp_path))
-    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
+def test_bad_date_is_a_usage_error(run_cli, tmp_path, make_site):
+    site = make_site(tmp_path)
+    result = run_cli(site, "import", "--date", "05/03/2024")
+    assert result.code == 2 and "expected YYYY-MM-DD, got '05/03/2024'" in result.err
+
+
+def test_invalid_config_reports_all_errors(run_cli, tmp_path, make_site):
+    site = make_site(tmp_path, {"seeds/a.txt": "W\n\nH\n\nB.\n"}, toml='titel = "x"\npage_size = "a"\n')
+    result = run_cli(site, "import")
+    assert result.code == 1 and result.out == ""
+    assert result.err.splitlines() == [
+        "site.toml: unknown key 'titel' (did you mean 'title'?)",
+        "site.toml: page_size: expected an integer, got 'a'",
+    ]
+    assert not (site / "content").exists()  # nothing imported with a broken config

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+import zoneinfo
 from pathlib import Path
 
 import pytest
 
-from ssg.config import Config, find_site, parse_config
+from ssg.config import Config, find_site, load_config, parse_config
 from ssg.problems import SsgError
 
 
@@ -17,46 +17,175 @@ def errors(text: str) -> list[str]:
     return [str(p) for p in exc.value.problems]
 
 
-def test_empty_file_gives_defaults():
-    assert parse_config("") == Config()
+def test_empty_file_gives_the_documented_defaults():
+    c = parse_config("")
+    assert c == Config()
+    assert (c.title, c.base_url, c.language, c.timezone, c.theme) == (
+        "News Archive", "http://localhost:8000/", "en", "UTC", "default")
+    assert (c.seeds_dir, c.content_dir, c.output_dir) == ("seeds", "content", "public")
+    assert (c.page_size, c.home_latest, c.home_per_section) == (20, 10, 5)
+    assert c.imports.boilerplate == ("Comment here",) and c.imports.summary_length == 300
+    assert (c.feeds.items, c.feeds.full_content, c.markdown.allow_html) == (20, True, False)
+    assert (c.permalinks.article, c.permalinks.section) == ("/{section}/{slug}/", "/{section}/")
+    assert c.tz == zoneinfo.ZoneInfo("UTC")
 
 
-def test_values_are_read():
-    c = parse_config('title = "X"\npage_size = 5\n[import]\nboilerplate = ["A", "B"]\n[feeds]\nfull_content = false\n')
-    assert (c.title, c.page_size, c.imports.boilerplate, c.feeds.full_content) == ("X", 5, ("A", "B"), False)
+def test_values_are_read_and_lists_become_tuples():
+    c = parse_config('title = "X"\npage_size = 5\ntimezone = "Europe/London"\n[import]\nboilerplate = ["A", "B"]\n'
+                     '[feeds]\nfull_content = false\n[markdown]\nallow_html = true\n')
+    assert (c.title, c.page_size, c.imports.boilerplate, c.feeds.full_content, c.markdown.allow_html) == (
+        "X", 5, ("A", "B"), False, True)
+    assert c.tz == zoneinfo.ZoneInfo("Europe/London")
+    assert parse_config("[import]\nboilerplate = []\n").imports.boilerplate == ()
 
 
-def test_unknown_key_suggests_near_miss():
-    assert errors('titel = "x"') == ["site.toml: unknown key 'titel' (did you mean 'title'?)"]
-    assert errors('[feeds]\nitem = 3') == ["site.toml: unknown key 'feeds.item' (did you mean 'feeds.items'?)"]
+def test_load_config_reads_the_site(make_site, tmp_path):
+    site = make_site(tmp_path, toml='title = "From disk"\n')
+    assert load_config(site).title == "From disk"
 
 
-def test_wrong_types_all_at_once():
-    found = errors('page_size = "ten"\nlanguage = 3\nhome_latest = true\n[import]\nboilerplate = "x"\nsurprise = 1\n')
-    assert len(found) == 5, found
-    assert any("page_size: expected an integer" in e for e in found)
-    assert any("home_latest: expected an integer, got True" in e for e in found)
-    assert any("language: expected a string" in e for e in found)
-    assert any("import.boilerplate: expected a list of string" in e for e in found)
-    assert any("unknown key 'import.surprise'" in e for e in found)
+def test_load_config_unreadable_file_is_a_problem_not_a_traceback(make_site, tmp_path):
+    site = make_site(tmp_path)
+    (site / "site.toml").write_bytes(b'title = "\xff"\n')
+    with pytest.raises(SsgError) as exc:
+        load_config(site)
+    (problem,) = exc.value.problems
+    assert problem.path == "site.toml" and "cannot read" in problem.message
 
 
-def test_invalid_toml_names_the_line():
-    (problem,) = errors('title = "x"\npage_size = = 3\n')
-    assert re.match(r"site\.toml:2: invalid TOML", problem)
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('titel = "x"', "site.toml: unknown key 'titel' (did you mean 'title'?)"),
+        ("page_sise = 3", "site.toml: unknown key 'page_sise' (did you mean 'page_size'?)"),
+        ("[feeds]\nitem = 3", "site.toml: unknown key 'feeds.item' (did you mean 'feeds.items'?)"),
+        ("[imports]\nsummary_length = 50", "site.toml: unknown key 'imports' (did you mean 'import'?)"),
+        ("[import]\nboilerplates = []", "site.toml: unknown key 'import.boilerplates' (did you mean 'import.boilerplate'?)"),
+        ("zzzzzz = 1", "site.toml: unknown key 'zzzzzz'"),  # no near miss: no suggestion
+    ],
+)
+def test_unknown_key_names_it_and_suggests_a_near_miss(text, expected):
+    assert errors(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('page_size = "ten"', "page_size: expected an integer, got 'ten'"),
+        ("page_size = true", "page_size: expected an integer, got True"),  # bool is not an int here
+        ("page_size = 1.5", "page_size: expected an integer, got 1.5"),
+        ("title = 3", "title: expected a string, got 3"),
+        ("title = false", "title: expected a string, got False"),
+        ("[feeds]\nitems = true", "feeds.items: expected an integer, got True"),
+        ("[feeds]\nfull_content = 1", "feeds.full_content: expected a boolean, got 1"),
+        ('[markdown]\nallow_html = "yes"', "markdown.allow_html: expected a boolean, got 'yes'"),
+        ("[import]\nsummary_length = false", "import.summary_length: expected an integer, got False"),
+        ('[import]\nboilerplate = "Comment here"', "import.boilerplate: expected a list of string, got 'Comment here'"),
+        ('[import]\nboilerplate = ["ok", 1]', "import.boilerplate: expected a list of string, got ['ok', 1]"),
+        ("import = 3", "[import] must be a table"),
+        ('feeds = "x"', "[feeds] must be a table"),
+    ],
+)
+def test_wrong_type_names_the_key(text, expected):
+    assert errors(text) == [f"site.toml: {expected}"]
+
+
+def test_all_errors_are_reported_at_once():
+    found = errors(
+        'titel = "x"\npage_size = "ten"\nlanguage = 3\nhome_latest = true\ntimezone = "Nowhere/Land"\n'
+        '[import]\nboilerplate = "x"\nsurprise = 1\n[feeds]\nitems = 0\n'
+    )
+    expected = [
+        "unknown key 'titel' (did you mean 'title'?)",
+        "page_size: expected an integer, got 'ten'",
+        "language: expected a string, got 3",
+        "home_latest: expected an integer, got True",
+        "import.boilerplate: expected a list of string, got 'x'",
+        "unknown key 'import.surprise'",
+        "timezone: unknown time zone 'Nowhere/Land'",
+        "feeds.items: must be at least 1",
+    ]
+    assert sorted(found) == sorted(f"site.toml: {e}" for e in expected)
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ('title = "x"\npage_size = = 3\n', 2),
+        ('title = "x"\n\n[feeds\nitems = 3\n', 3),
+        ('title = "unclosed\n', 1),
+    ],
+)
+def test_invalid_toml_names_the_line(text, line):
+    with pytest.raises(SsgError) as exc:
+        parse_config(text)
+    (problem,) = exc.value.problems
+    assert problem.line == line and problem.message.startswith("invalid TOML")
+    assert str(problem).startswith(f"site.toml:{line}: invalid TOML")
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Europe/Londn", "", "../../etc/passwd", "/etc/localtime"])
+def test_bad_timezone_is_an_error_naming_it(zone):
+    assert errors(f'timezone = "{zone}"') == [f"site.toml: timezone: unknown time zone {zone!r}"]
+
+
+def test_good_timezones():
+    for zone in ("Asia/Tokyo", "America/New_York", "UTC"):
+        assert parse_config(f'timezone = "{zone}"').tz == zoneinfo.ZoneInfo(zone)
 
 
 def test_bad_values():
-    found = errors('timezone = "Mars/Olympus"\nbase_url = "example.org"\npage_size = 0\n[permalinks]\narticle = "/{slug}/"\n')
-    assert any("unknown time zone" in e for e in found)
+    found = errors('base_url = "example.org"\npage_size = 0\nhome_per_section = -1\n'
+                   '[import]\nsummary_length = 5\n[permalinks]\narticle = "/{slug}/"\n')
     assert any("base_url: must start with http" in e for e in found)
     assert any("page_size: must be at least 1" in e for e in found)
-    assert any("permalinks.article" in e for e in found)
+    assert any("home_per_section: must be at least 1" in e for e in found)
+    assert any("import.summary_length: must be at least 20" in e for e in found)
+    assert any("permalinks.article" in e and "{section}" in e for e in found)
 
 
-def test_find_site_walks_upward(tmp_path: Path):
-    (tmp_path / "site.toml").write_text("")
-    deep = tmp_path / "content" / "a" / "b"
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        ("/{section}/{slug}/{foo}/", "unknown placeholder {foo}"),
+        ("/{section}/{0}/{slug}/", "unknown placeholder {0}"),
+        ("/{section}/{slug}/{section!r}/", "unknown placeholder {section!r}"),
+        ("/{section}/{slug}/{/", "expected '}'"),
+        ("/../{section}/{slug}/", "'..'"),
+        ("/{section}//{slug}/", "empty"),
+    ],
+)
+def test_permalink_patterns_that_would_break_the_build_are_refused(pattern, message):
+    (found,) = errors(f'[permalinks]\narticle = "{pattern}"\n')
+    assert found.startswith("site.toml: permalinks.article: ") and message in found
+    (found,) = errors('[permalinks]\nsection = "/{section}/{slug}/"\n')
+    assert "permalinks.section: unknown placeholder {slug}" in found
+
+
+def test_permalink_patterns_that_work():
+    c = parse_config('[permalinks]\narticle = "/news/{section}/{slug}.html/"\nsection = "/topics/{section}/"\n')
+    assert c.permalinks.article == "/news/{section}/{slug}.html/"
+
+
+def test_find_site_walks_upward_like_git(tmp_path: Path):
+    outer = tmp_path / "outer"
+    deep = outer / "content" / "a" / "b"
     deep.mkdir(parents=True)
-    assert find_site(deep) == tmp_path.resolve()
-    assert find_site(tmp_path.parent) is None or find_site(tmp_path.parent) != tmp_path.resolve()
+    (outer / "site.toml").write_text("")
+    assert find_site(outer) == outer.resolve()
+    assert find_site(deep) == outer.resolve()
+    # The nearest site wins.
+    inner = outer / "content" / "a"
+    (inner / "site.toml").write_text("")
+    assert find_site(deep) == inner.resolve()
+    # A folder named site.toml is no site.
+    (deep / "site.toml").mkdir()
+    assert find_site(deep) == inner.resolve()
+
+
+def test_find_site_none_when_no_site_above(tmp_path: Path):
+    if any((p / "site.toml").is_file() for p in tmp_path.resolve().parents):
+        pytest.skip("a site.toml above the temporary folder")
+    lonely = tmp_path / "x" / "y"
+    lonely.mkdir(parents=True)
+    assert find_site(lonely) is None

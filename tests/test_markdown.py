@@ -1,4 +1,4 @@
-"""Seed text made safe as Markdown renders as exactly that text."""
+"""Seed text made safe as Markdown renders as exactly that text; the renderer's own features."""
 
 from __future__ import annotations
 
@@ -9,26 +9,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssg.markdown import Renderer, escape_text
+from ssg.markdown import Renderer, escape_line, escape_text
 
 RENDER = Renderer()
+
+# Every construct the issue names, then a few more that are markup in CommonMark or mistune.
 HOSTILE = [
-    "# not a heading", "## nor this", "1. not a list", "2) nor this", "- dash", "+ plus", "* star",
-    "> quote", "*stars* and _under_ and __bold__", "`code` and ``more``", "[x](javascript:alert(1))",
-    "<script>alert(1)</script>", "{{ jinja }} {% block %}", "a | b | c", "    four spaces",
-    "trailing backslash \\", "caf&#233; &lt; &amp;", "---", "===", "***", "___", "![img](x.png)",
-    "<http://x.org>", "foo[^1]", "[^1]: note", "~~strike~~", "x\\y", "1986. A great year", "<!-- c -->",
-    "http://bare.example.org", "Setext\n===", "a\n---", "\\# escaped already",
+    "# not a heading", "1. not a list", "2) nor this", "- dash", "+ plus", "> quote", "*x*", "_x_",
+    "`code` and ``more``", "[x](javascript:alert(1))", "<script>alert(1)</script>", "{{ jinja }} {% block %}",
+    "a | b | c", "    four leading spaces", "trailing backslash \\", "caf&#233;", "---", "===", "***",
+    "![i](x)", "<http://x>", "[^1]", "~~s~~",
+    # more of the same kind
+    "## h2", "###### h6", "* star", "1986. A great year", "123456789) nine digits", "__bold__", "**bold**",
+    "___", "- - -", "* * *", "| a | b |", "[^1]: a footnote definition", "[x]: http://ref.example",
+    "[x][y] and [z]", "<b>bold</b>", "<!-- comment -->", "<div>", "&amp; &lt; &gt; &quot; &#x41; &copy",
+    "x\\y \\* \\\\", "foo_bar_baz", "<mailto:a@b.c>", "a@b.org http://bare.example.org www.x.org",
+    "1\\. already escaped", "\\# escaped already", "~~~", "```python", ":::", "$x$", "<",
+    "Setext\n===", "a\n---", "a\n- b", "a\n1. b", "a\n> b", "a\n    code?", "a\n# b",
 ]
 
 
 def shown(markdown: str) -> str:
-    """The text a browser shows for rendered Markdown (tags dropped, entities decoded)."""
+    """The text a reader sees: tags stripped, entities decoded. Only paragraphs and line breaks
+    may appear: any other tag means seed text became markup."""
     out = RENDER(markdown)
-    out = re.sub(r"<br />\n", "\n", out)
-    out = re.sub(r"</p>\n<p>", "\n\n", out)
-    assert not re.search(r"<(?!/?p>)", out), f"markup leaked: {out!r}"
-    return html.unescape(re.sub(r"</?p>", "", out)).strip()
+    leaked = re.findall(r"<(?!/?p>|br />)[^>]*>", out)
+    assert not leaked, f"markup leaked: {leaked} in {out!r}"
+    out = out.replace("<br />\n", "\n").replace("</p>\n<p>", "\n\n")
+    return html.unescape(re.sub(r"<[^>]+>", "", out)).strip()
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -37,18 +45,47 @@ def test_hostile_text_renders_as_typed(text):
     assert shown(escape_text([lines])) == "\n".join(lines)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.text(alphabet="ab 1.)#-+*_`[]()<>!|~&\\{}=:^$%'\"", min_size=1, max_size=25)
-                         .map(str.strip).filter(bool), min_size=1, max_size=3), min_size=1, max_size=3))
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_in_the_middle_of_a_paragraph(text):
+    paragraphs = [["First line.", *[line.strip() for line in text.split("\n")], "Last line."], ["Next paragraph."]]
+    assert shown(escape_text(paragraphs)) == "\n\n".join("\n".join(p) for p in paragraphs)
+
+
+def test_escaping_is_minimal_for_ordinary_text():
+    assert escape_line("The Prime Minister said: it's 3.5% more, (really).") == \
+        "The Prime Minister said: it's 3.5% more, (really)."
+    assert escape_text([["a", "b"], ["c"]]) == "a\\\nb\n\nc"
+
+
+LETTERS = "abcXYZ\u00e9\u4e2d"
+MARKUP = " #1234567890.)-+>*_`[]()<>!|~&;\\{}=:^$%'\"/@"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=LETTERS + MARKUP, min_size=1, max_size=30)
+                         .map(lambda s: " ".join(s.split())).filter(bool), min_size=1, max_size=4),
+                min_size=1, max_size=3))
 def test_any_text_renders_as_typed(paragraphs):
     assert shown(escape_text(paragraphs)) == "\n\n".join("\n".join(p) for p in paragraphs)
 
 
-def test_raw_html_escaped_unless_allowed():
-    assert "&lt;b&gt;" in Renderer()("<b>x</b>")
-    assert "<b>x</b>" in Renderer(allow_html=True)("<b>x</b>")
+def test_raw_html_escaped_by_default_and_passed_when_allowed():
+    out = Renderer()("<script>alert(1)</script>\n\n<div>block</div>\n\ntext <b>b</b>")
+    assert "<script>" not in out and "<div>" not in out and "<b>" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;b&gt;b&lt;/b&gt;" in out
+    out = Renderer(allow_html=True)("<div>block</div>\n\ntext <b>b</b>")
+    assert "<div>block</div>" in out and "text <b>b</b>" in out
 
 
 def test_tables_footnotes_strikethrough():
     out = RENDER("| a | b |\n|---|---|\n| 1 | 2 |\n\ntext[^n] ~~gone~~\n\n[^n]: the note\n")
-    assert "<table>" in out and "<del>gone</del>" in out and "the note" in out and "footnote" in out
+    assert re.search(r"<table>.*<th>a</th>.*<th>b</th>.*<td>1</td>.*<td>2</td>.*</table>", out, re.S)
+    assert "<del>gone</del>" in out
+    assert re.search(r'<sup[^>]*><a href="#fn-1">1</a></sup>', out)
+    assert re.search(r'<li id="fn-1"><p>the note', out)
+
+
+def test_ordinary_markdown_still_works():
+    out = RENDER("# Title\n\n*em* **strong** `code` [link](https://example.org/)\n\n- a\n- b\n")
+    assert "<h1>Title</h1>" in out and "<em>em</em>" in out and "<strong>strong</strong>" in out
+    assert "<code>code</code>" in out and '<a href="https://example.org/">link</a>' in out and "<li>a</li>" in out
