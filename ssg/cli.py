@@ -27,8 +27,9 @@ class Console:
         if self.verbosity > 0:
             print(message, flush=True)
 
-    def problems(self, problems: Problems) -> None:
+    def problems(self, problems: Problems, site: Path | None = None) -> None:
         for p in problems.items:
+            p = p.under(site) if site else p
             if p.severity == "error":
                 print(f"{p}", file=sys.stderr)
             elif self.verbosity >= 0:
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
         problems = Problems()
         lines = run(args.command, site, args, problems)
-        console.problems(problems)
+        console.problems(problems, site)
         for line in lines:
             console.info(line)
         return EXIT_PROBLEMS if problems.errors else EXIT_OK

@@ -9,9 +9,16 @@ one path.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
+
+from .problems import Problem
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -43,13 +50,6 @@ def write_atomic(path: Path, data: bytes) -> bool:
 
 
 # --- the build's writer -------------------------------------------------------------------
-
-import ctypes
-import ctypes.util
-import json
-import shutil
-
-from .problems import Problem
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -199,7 +199,8 @@ class FullPublisher:
     def commit(self) -> None:
         os.chmod(self.staging, 0o777 & ~_UMASK)
         if self.output.exists():
-            old = self.output.parent / f".{self.output.name}.old-{os.getpid()}"
+            # Unique per commit: the previous commit's old copy may still be being deleted.
+            old = self.output.parent / f".{self.output.name}.old-{os.getpid()}-{time.monotonic_ns()}"
             if _exchange(self.staging, self.output):
                 os.replace(self.staging, old)  # the previous site, now out of the way
             else:

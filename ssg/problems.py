@@ -16,6 +16,14 @@ class Problem:
     message: str
     severity: str = "error"  # "error" or "warning"
 
+    def under(self, root) -> "Problem":
+        """The same problem with its path shown relative to ``root`` when it lies inside it
+        (template errors carry absolute file names)."""
+        prefix = f"{root}/"
+        if self.path.startswith(prefix):
+            return Problem(self.path[len(prefix):], self.line, self.message, self.severity)
+        return self
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

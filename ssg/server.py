@@ -100,11 +100,11 @@ class Preview:
 
     def _finished(self, errors: list[Problem], base_path: str, summary: str) -> None:
         state = self.state
-        state.errors = errors
+        state.errors = [p.under(self.site) for p in errors]
         state.base_path = base_path
         state.built = state.built or (state.root / "index.html").exists() or (state.root / "404.html").exists()
         state.generation += 1
-        for p in errors:
+        for p in state.errors:
             self.log(f"error: {p}")
         self.log(summary)
         self._building = False
