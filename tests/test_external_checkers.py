@@ -1,0 +1,151 @@
+"""The external checkers of ../shared/tools over built sites: the golden fixture (served at /,
+under /news/ as configured, and built for /archive/) and, when present, the BBC corpus.
+
+None of these checkers is ours: check-html is the Nu HTML checker, check-feed feedparser + lxml,
+check-links LinkChecker against a local server, check-a11y axe-core in Chromium. They skip with
+a reason when ../shared/tools is absent or the checkers are not installed (`install.sh`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from sitekit import TOOLS, build, copy_golden, import_and_build, make_site, validators_home
+
+HOME = validators_home()
+BBC = TOOLS.parent / "corpora" / "bbc"
+BBC_SECTIONS = ("business", "entertainment", "politics", "sport", "tech")
+
+if not TOOLS.is_dir():
+    pytestmark = pytest.mark.skip(reason=f"external checkers absent: no {TOOLS}")
+elif not (HOME / "venv").is_dir():
+    pytestmark = pytest.mark.skip(reason=f"external checkers not installed: {HOME / 'venv'} missing "
+                                         f"(run {TOOLS / 'install.sh'}, or set VALIDATORS_HOME)")
+
+VNU = HOME / "node/node_modules/vnu-jar/build/dist/vnu.jar"
+needs_vnu = pytest.mark.skipif(not VNU.is_file() or shutil.which("java") is None,
+                               reason=f"check-html needs java and {VNU} (run {TOOLS / 'install.sh'})")
+needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() or not (HOME / "node").is_dir(),
+                                    reason="check-a11y needs /usr/bin/chromium and the checkers' node modules")
+
+
+def run(name: str, *args, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([str(TOOLS / name), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def assert_pass(proc: subprocess.CompletedProcess, name: str) -> str:
+    lines = proc.stdout.strip().splitlines()
+    last = lines[-1] if lines else ""
+    assert proc.returncode == 0 and last.startswith(f"{name}: PASS"), \
+        f"{name} failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+    return last
+
+
+def feeds_in(public: Path) -> list[Path]:
+    return sorted([*public.rglob("feed.xml"), *public.rglob("atom.xml")])
+
+
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory) -> dict[str, Path]:
+    """public/ of the golden site built three ways: as configured (/news/), at /, at /archive/."""
+    root = tmp_path_factory.mktemp("checked")
+    out = {}
+    for name, base_url in (("news", None), ("root", "https://example.org/"), ("archive", "https://example.org/archive/")):
+        site = copy_golden(root, name)
+        import_and_build(site, base_url=base_url)
+        out[name] = site / "public"
+    return out
+
+
+@needs_vnu
+def test_check_html_golden(golden, tmp_path):
+    both = tmp_path / "both"  # one JVM run for two builds
+    shutil.copytree(golden["root"], both / "root")
+    shutil.copytree(golden["archive"], both / "archive")
+    last = assert_pass(run("check-html", both), "check-html")
+    assert " 0 errors" in last
+
+
+def test_check_feed_every_feed(golden):
+    for name in ("root", "archive"):
+        feeds = feeds_in(golden[name])
+        assert len(feeds) == 8  # site-wide and three sections, RSS and Atom
+        for feed in feeds:
+            assert_pass(run("check-feed", feed, env={"FEED_STRICT": "1"}), "check-feed")
+
+
+@pytest.mark.parametrize("variant, base_path, site_url", [
+    ("root", "/", "https://example.org/"),
+    ("archive", "/archive/", "https://example.org/archive/"),
+    ("news", "/news/", "https://example.org/news/"),
+])
+def test_check_links(golden, variant, base_path, site_url):
+    env = {"LINKS_ANCHORS": "1", "SITE_URL": site_url}
+    if base_path != "/":
+        env["BASE_PATH"] = base_path
+    last = assert_pass(run("check-links", golden[variant], env=env), "check-links")
+    assert " 0 broken" in last
+
+
+def test_check_links_catches_a_site_served_at_the_wrong_path(golden):
+    # The /archive/ build served at / must fail: proof that the check above can fail.
+    proc = run("check-links", golden["archive"])
+    assert proc.returncode != 0 and "check-links: FAIL" in proc.stdout
+
+
+@needs_chromium
+def test_check_a11y_some_pages(golden, tmp_path):
+    pages = ["index.html", "world/index.html", "world/election-results/index.html", "business/cafe-owners/index.html",
+             "404.html"]
+    proc = run("check-a11y", "-o", tmp_path / "a11y", golden["archive"], *pages, env={"BASE_PATH": "/archive/"})
+    last = assert_pass(proc, "check-a11y")
+    assert "0 serious/critical violations" in last and "0 load errors" in last
+    assert (tmp_path / "a11y" / "report.json").is_file()
+
+
+@pytest.mark.skipif(not BBC.is_dir(), reason=f"BBC corpus absent: no {BBC}")
+def test_bbc_corpus_builds_and_passes_the_checkers(tmp_path):
+    site = make_site(tmp_path, toml='title = "BBC News archive"\nbase_url = "https://example.org/archive/"\n')
+    for section in BBC_SECTIONS:
+        shutil.copytree(BBC / section, site / "seeds" / section)
+    started = time.perf_counter()
+    report, problems = import_and_build(site, jobs=None)
+    seconds = time.perf_counter() - started
+    public = site / "public"
+    articles = [p for p in public.glob("*/*/index.html") if p.parent.parent.name in BBC_SECTIONS and p.parent.name != "page"]
+    assert len(articles) == 2225 - 98  # 98 byte-identical pairs are imported once
+    assert {p.name for p in public.iterdir() if p.is_dir()} == set(BBC_SECTIONS)
+    warnings = "\n".join(map(str, problems.warnings))
+    assert "seeds/sport/199.txt" in warnings  # the lone cp1252 pound sign
+    pound = next(p for p in (site / "content/sport").glob("*.md") if "source: seeds/sport/199.txt" in p.read_text())
+    assert "£15.8m" in (public / "sport" / pound.stem / "index.html").read_text()
+    print(f"BBC corpus: import + build {seconds:.1f} s, {report.pages} pages")
+
+    # check-html and check-links are slow (~10 s each): run them side by side.
+    procs = {}
+    if VNU.is_file() and shutil.which("java"):
+        procs["check-html"] = subprocess.Popen([str(TOOLS / "check-html"), str(public)], stdout=subprocess.PIPE,
+                                               stderr=subprocess.PIPE, text=True)
+    procs["check-links"] = subprocess.Popen([str(TOOLS / "check-links"), str(public)], stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True,
+                                            env={**os.environ, "BASE_PATH": "/archive/"})
+    try:
+        feeds = feeds_in(public)
+        assert len(feeds) == 2 * (1 + len(BBC_SECTIONS))
+        for feed in feeds:
+            assert_pass(run("check-feed", feed, env={"FEED_STRICT": "1"}), "check-feed")
+        for name, proc in procs.items():
+            out, err = proc.communicate(timeout=240)
+            assert_pass(subprocess.CompletedProcess(proc.args, proc.returncode, out, err), name)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
