@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything the test suite needs on a fresh Debian/Ubuntu machine, idempotent:
+#   - the package with its test extra (pytest, hypothesis, playwright's Python API);
+#   - Debian's Chromium for the live-reload browser test (never a browser downloaded by playwright);
+#   - the external checkers in ../shared/tools when that folder is beside the checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: apt-get install chromium" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+if [ -x ../shared/tools/install.sh ]; then
+  ../shared/tools/install.sh
+else
+  echo "install-deps: ../shared/tools absent: the external-checker tests will skip" >&2
+fi
