@@ -233,7 +233,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             report.pages = len(pages)
 
             extra = list(_feeds(renderer, urls, config, archive, global_key))
-            extra += _site_files(renderer, urls, config, archive, global_key)
+            extra += _site_files(urls, pages, global_key)
             static: dict[str, Path] = {}
             for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
                 for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -314,27 +314,13 @@ def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
         yield Urls.output_file(atom_path), key, lambda make=make: make("atom"), source
 
 
-def _site_files(renderer, urls: Urls, config: Config, archive, global_key: str):
-    """The sitemap (every HTML page but the 404, with its newest article's date) and robots.txt."""
-    # All the sitemap shows of an article is its URL and day: an edited body leaves it alone.
-    key = digest(global_key, "sitemap", [(renderer.article_path(a), a.date.toordinal()) for a in archive.newest_first])
-
-    def make() -> bytes:
-        entries = []
-        if archive.articles:
-            entries.append((urls.absolute("/"), archive.newest_first[0].date.date().isoformat()))
-        size = config.page_size
-        for s in archive.sections:
-            for n in range(1, max(1, -(-len(s.keys) // size)) + 1):
-                first = archive.articles[s.keys[(n - 1) * size]]
-                entries.append((urls.absolute(urls.section_path(s.slug, n)), first.date.date().isoformat()))
-        for a in archive.newest_first:
-            entries.append((urls.absolute(renderer.article_path(a)), a.date.date().isoformat()))
-        return sitemap_xml(entries)
-
+def _site_files(urls: Urls, pages, global_key: str):
+    """The sitemap (every planned page with a lastmod, in plan order) and robots.txt."""
+    entries = [(urls.absolute(p.path), p.lastmod) for p in pages if p.lastmod is not None]
+    key = digest(global_key, "sitemap", entries)
     robots = robots_txt(urls.absolute("/sitemap.xml"))
     return [
-        ("sitemap.xml", key, make, "sitemap"),
+        ("sitemap.xml", key, lambda: sitemap_xml(entries), "sitemap"),
         ("robots.txt", digest(robots), lambda: robots, "robots.txt"),
     ]
 

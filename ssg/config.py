@@ -46,6 +46,36 @@ class PermalinkConfig:
 
 
 @dataclass(frozen=True)
+class TaxonomyConfig:
+    tags: bool = True  # /tags/, /tags/<slug>/ with feeds
+    authors: bool = True  # /authors/, /authors/<slug>/ with feeds
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    enabled: bool = True  # /archive/, /<year>/, /<year>/<month>/
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    count: int = 5  # related stories under each article; 0 turns them off
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    enabled: bool = True  # client-side full-text search (Pagefind) with a /search/ page
+
+
+@dataclass(frozen=True)
+class NewsConfig:
+    publisher: str = ""  # JSON-LD publisher and Google News publication name; default: title
+    publisher_logo: str = ""  # URL or site path of the publisher's logo (JSON-LD)
+    twitter_site: str = ""  # @account for Twitter cards
+    news_sitemap: bool = True  # news-sitemap.xml: the last two days' articles
+    words_per_minute: int = 230  # for reading time
+
+
+@dataclass(frozen=True)
 class Config:
     title: str = "News Archive"
     description: str = "An archive of news articles."
@@ -63,6 +93,11 @@ class Config:
     feeds: FeedConfig = field(default_factory=FeedConfig)
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
     permalinks: PermalinkConfig = field(default_factory=PermalinkConfig)
+    taxonomies: TaxonomyConfig = field(default_factory=TaxonomyConfig)
+    archives: ArchiveConfig = field(default_factory=ArchiveConfig)
+    related: RelatedConfig = field(default_factory=RelatedConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    news: NewsConfig = field(default_factory=NewsConfig)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -134,6 +169,10 @@ def _validate(config: Config, errors: list[Problem], path: str) -> Config:
             errors.append(Problem(path, None, f"{name}: must be at least 1"))
     if config.feeds.items < 1:
         errors.append(Problem(path, None, "feeds.items: must be at least 1"))
+    if config.related.count < 0:
+        errors.append(Problem(path, None, "related.count: must be 0 (off) or more"))
+    if config.news.words_per_minute < 1:
+        errors.append(Problem(path, None, "news.words_per_minute: must be at least 1"))
     if config.imports.summary_length < 20:
         errors.append(Problem(path, None, "import.summary_length: must be at least 20"))
     for name in ("article", "section"):

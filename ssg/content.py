@@ -149,6 +149,12 @@ class Article:
     draft: bool = False
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    tags: tuple[str, ...] = ()  # display names, in the order the front matter gives them
+    authors: tuple[str, ...] = ()
+    updated: dt.datetime | None = None  # front matter `updated`: when the story was last revised
+    image: str | None = None  # front matter `image`: a URL or a site path
+    words: int = 0  # words in the body
+    terms: tuple[str, ...] = ()  # the body's most frequent content words, for related stories
 
 
 def body_hash(body: str) -> str:
@@ -208,7 +214,8 @@ def article_to_json(a: Article) -> str:
     extra = [0, a.extra] if _plain(a.extra) else [1, _encode_value(a.extra)]
     return json.dumps(
         [a.relpath, a.title, a.date.isoformat(), a.section, a.section_slug, a.slug, a.summary,
-         a.body_hash, a.draft, a.source, extra],
+         a.body_hash, a.draft, a.source, extra, a.tags, a.authors, a.updated.isoformat() if a.updated else None,
+         a.image, a.words, a.terms],
         ensure_ascii=False, separators=(",", ":"),
     )
 
@@ -218,9 +225,11 @@ def article_from_json(text: str) -> Article:
 
 
 def article_from_row(row: list) -> Article:
-    (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, (tagged, extra)) = row
+    (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, (tagged, extra),
+     tags, authors, updated, image, words, terms) = row
     return Article(relpath, title, dt.datetime.fromisoformat(date), section, section_slug, slug, summary,
-                   bhash, draft, source, _decode_value(extra) if tagged else extra)
+                   bhash, draft, source, _decode_value(extra) if tagged else extra, tuple(tags), tuple(authors),
+                   dt.datetime.fromisoformat(updated) if updated else None, image, words, tuple(terms))
 
 
 def row_fingerprint(row: str) -> str:
@@ -229,7 +238,8 @@ def row_fingerprint(row: str) -> str:
     return hashlib.blake2b(row.encode("utf-8"), digest_size=16).hexdigest()
 
 
-KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", SEED_HASH, IMPORT_HASH}
+KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", "tags", "authors", "updated", "image",
+              SEED_HASH, IMPORT_HASH}
 
 
 def read_front_source(path: Path) -> str | None:

@@ -139,6 +139,7 @@ class Planned:
     source: str  # what produced it, for error messages
     kind: str  # "article", "section", "home", "404"
     arg: Any = None  # article relpath, or (section slug, page number)
+    lastmod: str | None = None  # ISO day of the newest article it shows; None: not in the sitemap
 
 
 class PageRenderer:
@@ -241,26 +242,34 @@ class PageRenderer:
     def _link_key(self, a: Article | None):
         return None if a is None else (a.title, self.article_path(a))
 
+    @staticmethod
+    def lastmod(articles) -> str | None:
+        """The sitemap's lastmod of a page showing these articles: the latest date or update."""
+        days = [max(a.date, a.updated or a.date).date().isoformat() for a in articles]
+        return max(days) if days else None
+
     def plan(self) -> list[Planned]:
         g = self.global_key
         pages: list[Planned] = []
         latest = self.archive.newest_first[: self.config.home_latest]
         blocks = [(s.slug, len(s.keys), [self.fingerprint(self.archive.articles[k]) for k in s.keys[: self.config.home_per_section]])
                   for s in self.archive.sections]
-        pages.append(Planned("/", digest(g, "home", [self.fingerprint(a) for a in latest], blocks), "home page", "home"))
+        pages.append(Planned("/", digest(g, "home", [self.fingerprint(a) for a in latest], blocks), "home page", "home",
+                             lastmod=self.lastmod(self.archive.newest_first[:1])))
         size = self.config.page_size
         for s in self.archive.sections:
             count = max(1, -(-len(s.keys) // size))
             for n in range(1, count + 1):
                 keys = s.keys[(n - 1) * size : n * size]
                 key = digest(g, "section", s.name, s.slug, len(s.keys), n, [self.fingerprint(self.archive.articles[k]) for k in keys])
-                pages.append(Planned(self.urls.section_path(s.slug, n), key, f"section {s.name!r}", "section", (s.slug, n)))
+                pages.append(Planned(self.urls.section_path(s.slug, n), key, f"section {s.name!r}", "section", (s.slug, n),
+                                     self.lastmod(self.archive.articles[k] for k in keys)))
         for s in self.archive.sections:
             for relpath in s.keys:
                 a = self.archive.articles[relpath]
                 older, newer = self.neighbours(a)
                 key = digest(g, "article", self.fingerprint(a), self._link_key(older), self._link_key(newer))
-                pages.append(Planned(self.article_path(a), key, f"content/{relpath}", "article", relpath))
+                pages.append(Planned(self.article_path(a), key, f"content/{relpath}", "article", relpath, self.lastmod([a])))
         pages.append(Planned("/404.html", digest(g, "404"), "404 page", "404"))
         return pages
 

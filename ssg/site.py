@@ -14,6 +14,7 @@ from pathlib import Path
 from . import content as cf
 from .config import Config
 from .problems import Problems
+from .related import terms_of
 from .urls import slugify
 
 
@@ -81,6 +82,36 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         if key in meta and not isinstance(meta[key], (str, int, float)):
             problems.error(shown, f"{key}: expected text, got {type(meta[key]).__name__}", line_of(key))
             ok = False
+    def names(key: str) -> tuple[str, ...]:
+        nonlocal ok
+        value = meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            problems.error(shown, f"{key}: expected a list of names, got {value!r}", line_of(key))
+            ok = False
+            return ()
+        seen: dict[str, str] = {}
+        for v in value:  # blank entries dropped, duplicates (by slug) kept once, first spelling wins
+            name = " ".join(str(v).split())
+            if name:
+                seen.setdefault(slugify(name, fallback="term"), name)
+        return tuple(seen.values())
+
+    tags, authors = names("tags"), names("authors")
+    updated = None
+    if meta.get("updated") is not None:
+        try:
+            updated = cf.parse_date(meta["updated"], config.tz)
+        except ValueError as exc:
+            problems.error(shown, str(exc).replace("date:", "updated:", 1), line_of("updated"))
+            ok = False
+    image = meta.get("image")
+    if image is not None and not isinstance(image, str):
+        problems.error(shown, f"image: expected a URL or path, got {image!r}", line_of("image"))
+        ok = False
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         problems.error(shown, f"draft: expected true or false, got {draft!r}", line_of("draft"))
@@ -105,6 +136,12 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         draft=draft,
         source=str(meta["source"]) if meta.get("source") is not None else None,
         extra=extra,
+        tags=tags,
+        authors=authors,
+        updated=updated,
+        image=image.strip() or None if isinstance(image, str) else None,
+        words=len(body.split()),
+        terms=terms_of(title, body),
     )
     return article, body
 

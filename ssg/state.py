@@ -25,7 +25,7 @@ from . import __version__
 from .content import Article, article_from_row
 from .problems import Problems
 
-SCHEMA = "ssg-state-2"
+SCHEMA = "ssg-state-3"
 
 
 def digest(*parts) -> str:

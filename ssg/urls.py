@@ -63,13 +63,38 @@ class Urls:
         return self.article_pattern.format(section=section_slug, slug=slug)
 
     def section_path(self, section_slug: str, page: int = 1) -> str:
-        path = self.section_pattern.format(section=section_slug)
-        return path if page == 1 else f"{path}page/{page}/"
+        return self.paged(self.section_pattern.format(section=section_slug), page)
 
     def section_feed_path(self, section_slug: str, kind: str) -> str:
         return f"{self.section_pattern.format(section=section_slug)}{kind}.xml"
 
     home_path = "/"
+    archive_path = "/archive/"  # the overview of years and months
+    search_path = "/search/"
+
+    @staticmethod
+    def paged(path: str, page: int) -> str:
+        """Page ``page`` of a paginated listing whose first page is ``path``."""
+        return path if page == 1 else f"{path}page/{page}/"
+
+    # Taxonomies: kind is "tags" or "authors".
+    @staticmethod
+    def terms_path(kind: str) -> str:
+        return f"/{kind}/"
+
+    def term_path(self, kind: str, slug: str, page: int = 1) -> str:
+        return self.paged(f"/{kind}/{slug}/", page)
+
+    @staticmethod
+    def term_feed_path(kind: str, slug: str, feed: str) -> str:
+        return f"/{kind}/{slug}/{feed}.xml"
+
+    # Date archives.
+    def year_path(self, year: int, page: int = 1) -> str:
+        return self.paged(f"/{year:04d}/", page)
+
+    def month_path(self, year: int, month: int, page: int = 1) -> str:
+        return self.paged(f"/{year:04d}/{month:02d}/", page)
 
     # Site path -> what templates and feeds see.
     def url(self, site_path: str) -> str:

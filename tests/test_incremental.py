@@ -43,8 +43,10 @@ def build(site: Path, output: str | None = None, clean: bool = False) -> Problem
 
 
 def make_site(root: Path) -> Path:
-    if root.exists():
-        shutil.rmtree(root)
+    # A clean build deletes the site it replaced in a detached process, which may still be at
+    # work inside root: delete what is left until nothing is.
+    while root.exists():
+        shutil.rmtree(root, ignore_errors=True)
     (root / "content").mkdir(parents=True)
     (root / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/news/"\npage_size = 2\n[feeds]\nitems = 3\n')
     for i in range(5):
