@@ -22,7 +22,7 @@ from . import __version__
 from .config import Config, load_config
 from .importer import import_seeds
 from .output import Claims, FullPublisher, IncrementalPublisher, recover
-from .sitemap import robots_txt, sitemap_xml
+from . import search, sitemap
 from .problems import Problem, Problems, SsgError
 from .site import collect, read_body, scan
 from .state import BuildState, digest, state_path
@@ -113,6 +113,8 @@ def _render_chunk(chunk):
     html.new = {}
     renderer.problems = Problems()
     publisher.written = publisher.reused = 0  # this worker's copy counts per chunk
+    if isinstance(publisher, IncrementalPublisher):
+        publisher.write = []  # ... and lists the files it staged, for the parent's commit
     done = []
     for p in chunk:
         data = renderer.render_page(p)
@@ -121,7 +123,8 @@ def _render_chunk(chunk):
             done.append(p.path)
     html.state.store_html(html.new)
     html.state.close()
-    return done, renderer.problems.items, sorted(renderer.failed), publisher.written, publisher.reused
+    return (done, renderer.problems.items, sorted(renderer.failed), publisher.written, publisher.reused,
+            getattr(publisher, "write", []))
 
 
 def _render_all(renderer, publisher, html, state, pages, jobs: int, problems: Problems) -> list[str]:
@@ -142,7 +145,9 @@ def _render_all(renderer, publisher, html, state, pages, jobs: int, problems: Pr
     done: list[str] = []
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for paths, found, failed, written, reused in pool.imap(_render_chunk, chunks):
+            for paths, found, failed, written, reused, staged in pool.imap(_render_chunk, chunks):
+                if staged:
+                    publisher.write.extend(staged)
                 done.extend(paths)
                 for p in found:
                     if p not in problems.items:
@@ -162,6 +167,8 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     output = site / config.output_dir
     content_root = site / config.content_dir
     theme = find_theme(site, config.theme)
+    # Search off (with a warning) where it cannot be had: no page, no box, so in every page's key.
+    config, indexer = search.effective(config, theme.template_dirs(site), problems)
     now = options.now or dt.datetime.now(dt.timezone.utc)
     state = BuildState(state_path(site, config.output_dir), problems, clean=options.clean)
     try:
@@ -173,7 +180,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         racy = scanned_ns - RACY_NS
         fresh_input = any(m >= racy for _, m in listing.values()) or any(m >= racy for _, _, m in theme_files)
         fingerprint = "" if fresh_input else digest(__version__, repr(config), urls.base_url, options.drafts, options.future,
-                             list(listing.items()), theme_files)
+                             list(listing.items()), theme_files, indexer)
         due = state.get("next_due")
         journal = output.parent / f".{output.name}.journal"
         if (fingerprint and state.get("fingerprint") == fingerprint and output.is_dir() and not journal.exists()
@@ -188,6 +195,8 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         collected = collect(site, config, problems, listing=listing, known=known,
                             drafts=options.drafts, future=options.future, now=now, jobs=jobs)
         archive = collected.archive
+        if indexer is not None and not archive.articles:
+            config, indexer = search.off(config), None  # nothing to search (sections: in global_key)
 
         from .render import PageRenderer
         from .theme import environment
@@ -195,11 +204,20 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         env = environment(site, theme)
         templates_key = digest([(Path(f).read_bytes(),) for f, _, _ in _files(theme.template_dirs(site))])
         global_key = digest(__version__, repr(config), urls.base_url, templates_key,
-                            [(s.name, s.slug) for s in archive.sections])
+                            [(s.name, s.slug) for s in archive.sections],
+                            # Every page links the archive overview and term indexes that exist.
+                            bool(archive.years), bool(archive.tags), bool(archive.authors))
         html = _Html(config, content_root, state)
         fingerprints = {r: fp for r, (_, _, fp) in known.items()}
         fingerprints.update({r: entry[2] for r, entry in collected.parsed.items()})
-        renderer = PageRenderer(config, urls, env, archive, problems, html, global_key, fingerprints)
+        # Related stories, once for the whole archive (render workers inherit them): only what
+        # the articles changed since the last build can touch is scored again.
+        from .related import compute as compute_related
+
+        related = compute_related(archive, config.related.count, None if options.clean else state.related(),
+                                  maybe_changed=set(collected.parsed), jobs=jobs)
+        renderer = PageRenderer(config, urls, env, archive, problems, html, global_key, fingerprints,
+                                related=related.links)
         pages = renderer.plan()
 
         claims = Claims()
@@ -233,7 +251,16 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             report.pages = len(pages)
 
             extra = list(_feeds(renderer, urls, config, archive, global_key))
-            extra += _site_files(urls, pages, global_key)
+            # The news sitemap changes with `now` alone: be due again when its oldest entry ages out.
+            news = news_entries = news_due = None
+            if config.news.news_sitemap:
+                news = sitemap.news_selection(archive.articles.values(), now)
+                news_entries = [(urls.absolute(renderer.article_path(a)), a.date.isoformat(), a.title) for a in news]
+                news_due = sitemap.news_due(news)
+            extra += _site_files(urls, pages, global_key, news=news_entries, config=config)
+            if indexer is not None and not renderer.failed:
+                extra += search.index_outputs(indexer, pages, publisher, previous, full, output)
+            due_times = [t for t in (collected.next_due, news_due) if t is not None]
             static: dict[str, Path] = {}
             for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
                 for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -269,12 +296,13 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         state.save(
             # A build that reported problems must look at its input again next time.
             fingerprint=fingerprint if not problems.errors else "",
-            next_due=collected.next_due.isoformat() if collected.next_due else "",
+            next_due=min(due_times).isoformat() if due_times else "",
             articles={r: ("racy" if listing[r][1] >= racy else stat, fp, row) for r, (stat, _, fp, row) in collected.parsed.items()},
             dropped_articles=[r for r in known if r not in listing],
             html=html.new,
             outputs=outputs,
             full=full,
+            related=related,
         )
     except SsgError as exc:
         problems.extend(exc.problems)
@@ -290,10 +318,18 @@ def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
     for s in archive.sections:
         targets.append((f"{s.name} — {config.title}", f"{s.name}: {config.description}", urls.section_path(s.slug),
                         urls.section_feed_path(s.slug, "feed"), urls.section_feed_path(s.slug, "atom"), list(s.keys)))
+    from .render import TAXONOMY_NAMES, taxonomies
+
+    for kind, terms in taxonomies(config, archive):  # a feed pair per tag and per author
+        for t in terms:
+            what = f"Articles tagged {t.name}" if kind == "tags" else f"Articles by {t.name}"
+            targets.append((f"{TAXONOMY_NAMES[kind]}: {t.name} — {config.title}", f"{what}: {config.description}",
+                            urls.term_path(kind, t.slug), urls.term_feed_path(kind, t.slug, "feed"),
+                            urls.term_feed_path(kind, t.slug, "atom"), t.keys))
     for title, description, home, rss_path, atom_path, keys in targets:
         chosen = [archive.articles[k] for k in keys[: config.feeds.items]]
         key = digest(global_key, "feed", title, home, [renderer.fingerprint(a) for a in chosen])
-        cached: dict[str, tuple[bytes, bytes]] = {}
+        cached: dict[str, bytes] = {}
 
         def make(kind, chosen=chosen, title=title, description=description, home=home, rss_path=rss_path,
                  atom_path=atom_path, cached=cached):
@@ -302,27 +338,49 @@ def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
 
                 entries = [(a, urls.absolute(renderer.article_path(a)),
                             renderer.html_source(a) if config.feeds.full_content else "") for a in chosen]
-                cached["feeds"] = feeds.build_feeds(
+                cached["rss"], cached["atom"] = feeds.build_feeds(
                     title=title, description=description, language=config.language,
                     home_url=urls.absolute(home), rss_url=urls.absolute(rss_path), atom_url=urls.absolute(atom_path),
                     articles=entries, full_content=config.feeds.full_content, author=config.title,
                 )
-            return cached["feeds"][0 if kind == "rss" else 1]
+            # Each half is handed out once and let go: hundreds of term feeds are not all held.
+            return cached.pop(kind)
 
         source = f"feed {title!r}"
         yield Urls.output_file(rss_path), key, lambda make=make: make("rss"), source
         yield Urls.output_file(atom_path), key, lambda make=make: make("atom"), source
 
 
-def _site_files(urls: Urls, pages, global_key: str):
-    """The sitemap (every planned page with a lastmod, in plan order) and robots.txt."""
+def _site_files(urls: Urls, pages, global_key: str, *, news: list[tuple[str, str, str]] | None = None,
+                config: Config | None = None):
+    """The sitemap (every planned page with a lastmod, in plan order; past sitemap.SITEMAP_LIMIT
+    URLs, sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml…), the news sitemap when
+    ``news`` (absolute URL, publication date, title: the selection, newest first) is given, and
+    robots.txt listing both."""
     entries = [(urls.absolute(p.path), p.lastmod) for p in pages if p.lastmod is not None]
-    key = digest(global_key, "sitemap", entries)
-    robots = robots_txt(urls.absolute("/sitemap.xml"))
-    return [
-        ("sitemap.xml", key, lambda: sitemap_xml(entries), "sitemap"),
-        ("robots.txt", digest(robots), lambda: robots, "robots.txt"),
-    ]
+    parts = sitemap.split(entries)
+    files = []
+    if len(parts) == 1:
+        files.append(("sitemap.xml", digest(global_key, "sitemap", entries), lambda: sitemap.sitemap_xml(entries), "sitemap"))
+    else:
+        index = []
+        for n, part in enumerate(parts, start=1):
+            path = sitemap.sitemap_part_path(n)
+            index.append((urls.absolute(path), max(lastmod for _, lastmod in part)))
+            files.append((Urls.output_file(path), digest(global_key, "sitemap", part),
+                          lambda part=part: sitemap.sitemap_xml(part), f"sitemap part {n}"))
+        files.insert(0, ("sitemap.xml", digest(global_key, "sitemap index", index),
+                         lambda: sitemap.sitemap_index_xml(index), "sitemap index"))
+    listed = [urls.absolute("/sitemap.xml")]
+    if news is not None:
+        publication = (config.news.publisher or config.title) if config else ""
+        language = config.language if config else "en"
+        files.append(("news-sitemap.xml", digest(global_key, "news sitemap", publication, language, news),
+                      lambda: sitemap.news_sitemap_xml(news, publication, language), "news sitemap"))
+        listed.append(urls.absolute("/news-sitemap.xml"))
+    robots = sitemap.robots_txt(*listed)
+    files.append(("robots.txt", digest(robots), lambda: robots, "robots.txt"))
+    return files
 
 
 def run(command: str, site: Path, args, problems: Problems) -> list[str]:

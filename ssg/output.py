@@ -196,6 +196,10 @@ class FullPublisher:
         os.link(self.output / rel, target)
         self.reused += 1
 
+    def path(self, rel: str) -> Path:
+        """Where the bytes this build publishes at ``rel`` (added or kept) are now."""
+        return self.staging / rel
+
     def commit(self) -> None:
         os.chmod(self.staging, 0o777 & ~_UMASK)
         if self.output.exists():
@@ -247,6 +251,12 @@ class IncrementalPublisher:
 
     def keep(self, rel: str) -> None:
         self.reused += 1
+
+    def path(self, rel: str) -> Path:
+        """Where the bytes this build publishes at ``rel`` (added or kept) are now: pending
+        when this build wrote them (in this process or a worker), else still in place."""
+        pending = self.pending / rel
+        return pending if pending.is_file() else self.output / rel
 
     def remove(self, rel: str) -> None:
         self.delete.append(rel)

@@ -1,4 +1,5 @@
-"""Collect: content/ read into an ``Archive`` (articles, sections), before anything is written.
+"""Collect: content/ read into an ``Archive`` (articles, sections, tags, authors, years and
+months), before anything is written.
 
 Articles are keyed by their path below content/; sections hold keys, never object cycles.
 Bad files are reported (``content/x.md:LINE: message``) and left out; the rest still builds.
@@ -7,6 +8,7 @@ Bad files are reported (``content/x.md:LINE: message``) and left out; the rest s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +28,77 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A tag or an author: every spelling with one slug is one term."""
+
+    name: str  # the spelling its newest article uses
+    slug: str
+    keys: tuple[str, ...]  # article relpaths, newest first
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int  # 1-12
+    keys: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    keys: tuple[str, ...]  # newest first
+    months: tuple[Month, ...]  # the months with articles, newest first
+
+
+@dataclass(frozen=True)
 class Archive:
     articles: dict[str, cf.Article]  # relpath -> article, in newest-first order
     sections: tuple[Section, ...]  # sorted by name
+    tags: tuple[Term, ...] = ()  # sorted by name (casefolded), then slug
+    authors: tuple[Term, ...] = ()
+    years: tuple[Year, ...] = ()  # newest first; by each article's date as written (as shown)
 
     @property
     def newest_first(self) -> list[cf.Article]:
         return list(self.articles.values())
+
+
+@functools.lru_cache(maxsize=65536)
+def term_slug(name: str) -> str:
+    """The slug of a tag or author name (as ``content`` de-duplicates them): names repeat
+    across an archive, so each spelling is slugged once."""
+    return slugify(name, fallback="term")
+
+
+def _terms(found: list[cf.Article], attr: str) -> tuple[Term, ...]:
+    """The terms of one taxonomy (``tags`` or ``authors``) over articles sorted newest first."""
+    keys: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for article in found:
+        for name in getattr(article, attr):
+            slug = term_slug(name)
+            bucket = keys.get(slug)
+            if bucket is None:
+                keys[slug] = bucket = []
+                names[slug] = name  # the newest article's spelling
+            if not bucket or bucket[-1] != article.relpath:  # one article lists a term once
+                bucket.append(article.relpath)
+    terms = (Term(names[s], s, tuple(k)) for s, k in keys.items())
+    return tuple(sorted(terms, key=lambda t: (t.name.casefold(), t.slug)))
+
+
+def _years(found: list[cf.Article]) -> tuple[Year, ...]:
+    """Articles by year and month of their date as written (the date their page shows)."""
+    years: dict[int, list[str]] = {}
+    months: dict[tuple[int, int], list[str]] = {}
+    for article in found:
+        d = article.date
+        years.setdefault(d.year, []).append(article.relpath)
+        months.setdefault((d.year, d.month), []).append(article.relpath)
+    by_year: dict[int, list[Month]] = {}
+    for (y, m) in sorted(months, reverse=True):
+        by_year.setdefault(y, []).append(Month(y, m, tuple(months[(y, m)])))
+    return tuple(Year(y, tuple(years[y]), tuple(by_year[y])) for y in sorted(years, reverse=True))
 
 
 def _sort_key(article: cf.Article):
@@ -267,4 +333,6 @@ def collect(
             key=lambda sec: (sec.name.casefold(), sec.slug),
         )
     )
-    return Collected(Archive(articles, sections), parsed, next_due)
+    archive = Archive(articles, sections, tags=_terms(found, "tags"), authors=_terms(found, "authors"),
+                      years=_years(found))
+    return Collected(archive, parsed, next_due)

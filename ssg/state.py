@@ -25,7 +25,7 @@ from . import __version__
 from .content import Article, article_from_row
 from .problems import Problems
 
-SCHEMA = "ssg-state-3"
+SCHEMA = "ssg-state-4"  # 4: related stories (table `related`; key terms without stopwords)
 
 
 def digest(*parts) -> str:
@@ -81,6 +81,7 @@ class BuildState:
             CREATE TABLE articles (relpath TEXT PRIMARY KEY, stat TEXT NOT NULL, fp TEXT NOT NULL, data TEXT NOT NULL);
             CREATE TABLE html (key TEXT PRIMARY KEY, html TEXT NOT NULL);
             CREATE TABLE outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+            CREATE TABLE related (relpath TEXT PRIMARY KEY, inputs TEXT NOT NULL, links TEXT NOT NULL);
             """
         )
         self.db.executemany("INSERT INTO meta VALUES (?, ?)", [("schema", SCHEMA), ("version", __version__)])
@@ -111,6 +112,33 @@ class BuildState:
                 continue
         return out
 
+    def related(self):
+        """The related stories of the last build (``related.Stored``), or None. Every article's
+        links are read; the inputs they came from only when asked for (a few per build)."""
+        from .related import Stored
+
+        params = self.get("related")
+        if not params:
+            return None
+        db = self.db
+        links = {r: text.split("\0") if text else () for r, text in db.execute("SELECT relpath, links FROM related")}
+
+        class Inputs(dict):
+            def __missing__(self, relpath):
+                row = db.execute("SELECT inputs FROM related WHERE relpath = ?", (relpath,)).fetchone()
+                if row is None:
+                    raise KeyError(relpath)
+                self[relpath] = row[0]
+                return row[0]
+
+            def get(self, relpath, default=None):
+                try:
+                    return self[relpath]
+                except KeyError:
+                    return default
+
+        return Stored(params, links, Inputs())
+
     def html(self, key: str) -> str | None:
         row = self.db.execute("SELECT html FROM html WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -129,6 +157,7 @@ class BuildState:
         html: dict[str, str],
         outputs: dict[str, str],
         full: bool,
+        related=None,  # related.Result: the related stories to remember (None: leave them)
     ) -> None:
         db = self.db
         db.execute("BEGIN")
@@ -152,6 +181,14 @@ class BuildState:
                     [(p, k) for p, k in outputs.items() if old.get(p) != k],
                 )
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("next_due", next_due)])
+            if related is not None:
+                if related.full:
+                    db.execute("DELETE FROM related")
+                else:
+                    db.executemany("DELETE FROM related WHERE relpath = ?", [(r,) for r in related.dropped])
+                db.executemany("INSERT OR REPLACE INTO related VALUES (?, ?, ?)",
+                               [(r, inputs, links) for r, (inputs, links) in related.rows.items()])
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('related', ?)", (related.params,))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

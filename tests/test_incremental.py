@@ -61,10 +61,23 @@ edits = st.one_of(
     st.tuples(st.just("redate"), st.integers(0, 50), st.integers(1, 28)),
     st.tuples(st.just("move"), st.integers(0, 50), st.sampled_from(SECTIONS)),
     st.tuples(st.just("delete"), st.integers(0, 50)),
-    st.tuples(st.just("tag"), st.integers(0, 50), st.sampled_from(["a", "b"])),
+    # Taxonomies: set, change or remove tags/authors; "A"/"a" is one term named as its newest article spells it.
+    st.tuples(st.just("tag"), st.integers(0, 50), st.sampled_from(["tags", "authors"]),
+              st.sampled_from([None, "[a]", "[A, b]", "[b]", '["<x> & {{ y }}"]', "[a, c]"])),
     st.tuples(st.just("draft"), st.integers(0, 50)),
+    # Metadata (JSON-LD, Open Graph, reading aids) and the news sitemap's two-day window.
+    st.tuples(st.just("meta"), st.integers(0, 50), st.sampled_from(
+        ["updated: 2025-05-30T10:00:00+00:00", "image: /img/a b.jpg", "image: https://cdn.example.com/x.jpg",
+         "authors: [Jane Doe]", "authors: [Ann </script>]"])),
+    st.tuples(st.just("recent"), st.integers(0, 50), st.integers(0, 60)),
     st.tuples(st.just("template"), st.sampled_from(["<p>{{ article.extra }}</p>", "<p>v2</p>", None])),
-    st.tuples(st.just("config"), st.sampled_from(["page_size = 1", "page_size = 3", 'title = "Other"'])),
+    st.tuples(st.just("config"), st.sampled_from(["page_size = 1", "page_size = 3", 'title = "Other"',
+                                                  "archives.enabled = false", "taxonomies.tags = false",
+                                                  "taxonomies.authors = false", "search.enabled = false",
+                                                  "related.count = 1", "related.count = 0"])),
+    # Related stories: bodies sharing words (tags are shared by the "tag" edits).
+    st.tuples(st.just("words"), st.integers(0, 50), st.lists(st.sampled_from(["volcano", "ash", "flights", "budget", "vote"]),
+                                                             max_size=4)),
 )
 
 
@@ -77,6 +90,10 @@ def apply(site: Path, edit) -> None:
         (site / "content" / f"new{n}.md").write_text(article(f"New {n}", edit[3], edit[2], f"New body {n}."))
     elif pick is None:
         pass
+    elif kind == "words":
+        text = pick.read_text()
+        head, _, _ = text.partition("\n---\n")
+        pick.write_text(head + "\n---\n\n" + " ".join(edit[2]) + " news.\n")
     elif kind == "body":
         text = pick.read_text()
         head, _, _ = text.partition("\n---\n")
@@ -96,8 +113,17 @@ def apply(site: Path, edit) -> None:
     elif kind == "delete":
         pick.unlink()
     elif kind == "tag":
-        text = pick.read_text()
-        pick.write_text(text.replace("\n---\n", f"\ntags: [{edit[2]}]\n---\n", 1))
+        lines = [line for line in pick.read_text().splitlines(keepends=True) if not line.startswith(f"{edit[2]}:")]
+        text = "".join(lines)
+        pick.write_text(text if edit[3] is None else text.replace("\n---\n", f"\n{edit[2]}: {edit[3]}\n---\n", 1))
+    elif kind == "meta":
+        key = edit[2].split(":")[0]
+        lines = [line for line in pick.read_text().splitlines(keepends=True) if not line.startswith(f"{key}:")]
+        pick.write_text("".join(lines).replace("\n---\n", f"\n{edit[2]}\n---\n", 1))
+    elif kind == "recent":  # hours before NOW: inside or outside the news sitemap's window
+        lines = pick.read_text().splitlines(keepends=True)
+        lines[2] = f"date: {(NOW - dt.timedelta(hours=edit[2])).isoformat()}\n"
+        pick.write_text("".join(lines))
     elif kind == "draft":
         text = pick.read_text()
         pick.write_text(text.replace("\n---\n", "\ndraft: true\n---\n", 1) if "draft:" not in text else text.replace("draft: true\n", ""))
@@ -147,7 +173,8 @@ def test_nothing_changed_stops_early_and_edit_renders_few(tmp_path):
     (site / "content" / "a0.md").write_text(article("Markets rally", 1, "World", "Changed body."))
     report = build_site(site, config, problems, BuildOptions(now=NOW, jobs=1))
     assert report.published and not report.nothing_changed
-    assert report.rendered <= 4, report.summary()  # its page, its section page, neighbours, home
+    # Its page, its section page, neighbours, home, and the year and month pages listing it.
+    assert report.rendered <= 6, report.summary()
 
 
 def test_corrupt_cache_is_rebuilt_with_warning(tmp_path):
