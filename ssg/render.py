@@ -449,21 +449,14 @@ class PageRenderer:
     def _render_section(self, p: Planned) -> bytes | None:
         slug, n = p.arg
         section = next(s for s in self.archive.sections if s.slug == slug)
-        size = self.config.page_size
-        count = max(1, -(-len(section.keys) // size))
-        urls = [self.urls.url(self.urls.section_path(slug, i)) for i in range(1, count + 1)]
-        paginator = Paginator(
-            n, count, urls[n - 2] if n > 1 else None, urls[n] if n < count else None,
-            tuple(PageLink(i, urls[i - 1], i == n) for i in range(1, count + 1)),
-        )
+        paginator = self._paginator(("section", slug), lambda i: self.urls.section_path(slug, i), n, len(section.keys))
         sview = self.sections[slug]
-        keys = section.keys[(n - 1) * size : n * size]
-        title = section.name if n == 1 else f"{section.name} (page {n} of {count})"
         return self.render(
             "section.html", p.source,
-            page=self.page("section", title, p.path, f"{section.name}: {self.config.description}", sview.feeds + self.site.feeds),
+            page=self.page("section", self._numbered(section.name, paginator), p.path,
+                           f"{section.name}: {self.config.description}", sview.feeds + self.site.feeds),
             section=sview,
-            articles=tuple(self.view(self.archive.articles[k]) for k in keys),
+            articles=self._page_of(section.keys, n),
             paginator=paginator,
         )
 
