@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from itertools import islice
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,7 +315,8 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
 
 def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
     """(output path, key, make bytes, source) for every feed; bytes are made only when needed."""
-    targets = [(config.title, config.description, "/", "/feed.xml", "/atom.xml", list(archive.articles))]
+    targets = [(config.title, config.description, "/", "/feed.xml", "/atom.xml",
+                list(islice(archive.articles, config.feeds.items)))]
     for s in archive.sections:
         targets.append((f"{s.name} — {config.title}", f"{s.name}: {config.description}", urls.section_path(s.slug),
                         urls.section_feed_path(s.slug, "feed"), urls.section_feed_path(s.slug, "atom"), list(s.keys)))
