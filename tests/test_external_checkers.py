@@ -8,7 +8,10 @@ a reason when ../shared/tools is absent or the checkers are not installed (`inst
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -16,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from sitekit import TOOLS, build, copy_golden, import_and_build, make_site, validators_home
+from sitekit import IMPORT_DATE, TOOLS, build, copy_golden, import_and_build, make_site, validators_home
+from ssg.config import load_config
+from ssg.importer import import_seeds
+from ssg.problems import Problems
 
 HOME = validators_home()
 BBC = TOOLS.parent / "corpora" / "bbc"
@@ -110,43 +116,104 @@ def test_check_a11y_some_pages(golden, tmp_path):
     assert (tmp_path / "a11y" / "report.json").is_file()
 
 
-@pytest.mark.skipif(not BBC.is_dir(), reason=f"BBC corpus absent: no {BBC}")
-def test_bbc_corpus_builds_and_passes_the_checkers(tmp_path):
-    site = make_site(tmp_path, toml='title = "BBC News archive"\nbase_url = "https://example.org/archive/"\n')
-    for section in BBC_SECTIONS:
-        shutil.copytree(BBC / section, site / "seeds" / section)
-    started = time.perf_counter()
-    report, problems = import_and_build(site, jobs=None)
-    seconds = time.perf_counter() - started
-    public = site / "public"
-    articles = [p for p in public.glob("*/*/index.html") if p.parent.parent.name in BBC_SECTIONS and p.parent.name != "page"]
-    assert len(articles) == 2225 - 98  # 98 byte-identical pairs are imported once
-    # Besides the sections: the search page and index, the date archive (imported on one day in 2024).
-    assert {p.name for p in public.iterdir() if p.is_dir()} - {"search", "pagefind", "archive", "2024"} == set(BBC_SECTIONS)
-    warnings = "\n".join(map(str, problems.warnings))
-    assert "seeds/sport/199.txt" in warnings  # the lone cp1252 pound sign
-    pound = next(p for p in (site / "content/sport").glob("*.md") if "source: seeds/sport/199.txt" in p.read_text())
-    assert "£15.8m" in (public / "sport" / pound.stem / "index.html").read_text()
-    print(f"BBC corpus: import + build {seconds:.1f} s, {report.pages} pages")
+# Tags and authors the BBC corpus does not have, assigned by the test (issue 6): topic tags from
+# headline words, a tag used by a single article, a tag full of markup, one or two authors each.
+TOPICS = {"economy": "Economy", "economic": "Economy", "film": "Film", "films": "Film", "music": "Music",
+          "election": "Election 2005", "mobile": "Mobile phones", "oil": "Oil & gas", "blair": "Tony Blair",
+          "brown": "Gordon Brown", "england": "England", "chelsea": "Chelsea", "games": "Video games",
+          "web": "Internet", "net": "Internet", "online": "Internet", "tax": "Tax", "bank": "Banks",
+          "oscar": "Oscars", "tv": "TV", "china": "China", "eu": "EU", "euro": "EU", "security": "Security"}
+AUTHORS = ("Zoë O'Brien-Smith", "Ana Núñez", "José Müller", "Li Wei", "Ngozi Okafor", "Sam Jones", "Ed \"Ned\" Lee")
+ODD_TAG = '<script>alert("x")</script> & {{ tag }}'
 
-    # check-html and check-links are slow (~10 s each): run them side by side.
-    procs = {}
-    if VNU.is_file() and shutil.which("java"):
-        procs["check-html"] = subprocess.Popen([str(TOOLS / "check-html"), str(public)], stdout=subprocess.PIPE,
-                                               stderr=subprocess.PIPE, text=True)
-    procs["check-links"] = subprocess.Popen([str(TOOLS / "check-links"), str(public)], stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE, text=True,
-                                            env={**os.environ, "BASE_PATH": "/archive/"})
+
+def tag_bbc_content(content: Path) -> dict[str, int]:
+    """Add tags and authors to every imported article's front matter; return articles per tag."""
+    uses: dict[str, int] = {}
+    for i, md in enumerate(sorted(content.rglob("*.md"))):
+        text = md.read_text(encoding="utf-8")
+        assert text.startswith("---\n")
+        end = text.index("\n---\n", 4)
+        title = next(line for line in text[:end].splitlines() if line.startswith("title:"))
+        words = set(re.findall(r"[a-z]+", title.lower()))
+        tags = sorted({tag for word, tag in TOPICS.items() if word in words})
+        if i == 7:
+            tags.append("Only once")
+        if i % 50 == 3:
+            tags.append(ODD_TAG)
+        authors = [AUTHORS[i % len(AUTHORS)]] + ([AUTHORS[(i + 3) % len(AUTHORS)]] if i % 5 == 0 else [])
+        extra = f"tags: {json.dumps(tags, ensure_ascii=False)}\nauthors: {json.dumps(authors, ensure_ascii=False)}\n"
+        md.write_text(text[:end + 1] + extra + text[end + 1:], encoding="utf-8")
+        for tag in tags:
+            uses[tag] = uses.get(tag, 0) + 1
+    return uses
+
+
+def run_side_by_side(commands: dict[str, tuple[list, dict]]) -> None:
+    """Run slow checkers (check-html, check-links: ~10 s each) at the same time; each must pass."""
+    procs = {name: subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, **env})
+             for name, (args, env) in commands.items()}
     try:
-        feeds = feeds_in(public)
-        assert len(feeds) == 2 * (1 + len(BBC_SECTIONS))
-        for feed in feeds:
-            assert_pass(run("check-feed", feed, env={"FEED_STRICT": "1"}), "check-feed")
         for name, proc in procs.items():
-            out, err = proc.communicate(timeout=240)
-            assert_pass(subprocess.CompletedProcess(proc.args, proc.returncode, out, err), name)
+            out, err = proc.communicate(timeout=300)
+            assert_pass(subprocess.CompletedProcess(proc.args, proc.returncode, out, err), name.split()[0])
     finally:
         for proc in procs.values():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.mark.skipif(not BBC.is_dir(), reason=f"BBC corpus absent: no {BBC}")
+def test_bbc_corpus_with_tags_builds_and_passes_the_checkers(tmp_path):
+    site = make_site(tmp_path, toml='title = "BBC News archive"\nbase_url = "https://example.org/archive/"\n')
+    for section in BBC_SECTIONS:
+        shutil.copytree(BBC / section, site / "seeds" / section)
+    problems = Problems()
+    import_seeds(site, load_config(site), problems, date=IMPORT_DATE)
+    assert not problems.errors, [str(p) for p in problems.items]
+    warnings = "\n".join(map(str, problems.warnings))
+    assert "seeds/sport/199.txt" in warnings  # the lone cp1252 pound sign
+    uses = tag_bbc_content(site / "content")
+    assert uses["Only once"] == 1 and len(uses) >= 20, uses
+
+    started = time.perf_counter()
+    report, more = build(site, jobs=None)
+    seconds = time.perf_counter() - started
+    assert not more.warnings, [str(p) for p in more.warnings]
+    public = site / "public"
+    articles = [p for p in public.glob("*/*/index.html") if p.parent.parent.name in BBC_SECTIONS and p.parent.name != "page"]
+    assert len(articles) == 2225 - 98  # 98 byte-identical pairs are imported once
+    assert {p.name for p in public.iterdir() if p.is_dir()} - {"search", "pagefind", "archive", "2024", "tags", "authors"} \
+        == set(BBC_SECTIONS)
+    pound = next(p for p in (site / "content/sport").glob("*.md") if "source: seeds/sport/199.txt" in p.read_text())
+    assert "£15.8m" in (public / "sport" / pound.stem / "index.html").read_text()
+    tag_pages = {p.parent.name for p in public.glob("tags/*/index.html")}
+    assert len(tag_pages) == len(uses) and "only-once" in tag_pages
+    assert len({p.parent.name for p in public.glob("authors/*/index.html")}) == len(AUTHORS)
+    odd = next(public.glob("tags/script-*/index.html")).read_text()
+    assert ODD_TAG in html.unescape(odd) and "<script>alert" not in odd
+    print(f"BBC corpus with tags: build {seconds:.1f} s, {report.pages} pages, {len(uses)} tags")
+
+    # Feeds: the site's, each section's, each tag's and each author's, RSS and Atom.
+    feeds = feeds_in(public)
+    assert len(feeds) == 2 * (1 + len(BBC_SECTIONS) + len(uses) + len(AUTHORS))
+    for feed in feeds:
+        assert_pass(run("check-feed", feed, env={"FEED_STRICT": "1"}), "check-feed")
+
+    # The same site built for the root of a host, then HTML, and links under the subpath (with
+    # #fragments) and at the root, the three checkers side by side.
+    root_site = tmp_path / "root"
+    shutil.copytree(site, root_site, ignore=shutil.ignore_patterns("public", ".ssg"))
+    (root_site / "site.toml").write_text('title = "BBC News archive"\nbase_url = "https://example.org/"\n')
+    build(root_site, jobs=None)
+    assert 'href="/tags/only-once/"' in (root_site / "public" / "tags" / "index.html").read_text()
+    commands = {"check-links /archive/": ([str(TOOLS / "check-links"), str(public)],
+                                          {"BASE_PATH": "/archive/", "SITE_URL": "https://example.org/archive/",
+                                           "LINKS_ANCHORS": "1"}),
+                "check-links /": ([str(TOOLS / "check-links"), str(root_site / "public")],
+                                  {"SITE_URL": "https://example.org/"})}
+    if VNU.is_file() and shutil.which("java"):
+        commands["check-html"] = ([str(TOOLS / "check-html"), str(public)], {})
+    run_side_by_side(commands)
