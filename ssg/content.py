@@ -2,7 +2,8 @@
 
 Owns reading and writing that format (with the C YAML loader and dumper) and the ``Article``
 model the rest of the build works on. Keys the code does not know go into ``Article.extra``
-unchanged, so hand-written keys reach templates and survive re-imports.
+unchanged, so hand-written keys reach templates and survive re-imports. ``clean_text`` takes out
+the characters XML and HTML forbid, from seeds and content files alike, as they are read.
 """
 
 from __future__ import annotations
@@ -28,6 +29,60 @@ _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 SEED_HASH = "seed_hash"
 IMPORT_HASH = "import_hash"
 _IMPORT_HASH_LINE = re.compile(rf"^{IMPORT_HASH}: *([0-9a-f]+)\n", re.MULTILINE)
+
+# Characters that XML 1.0 forbids (C0 controls but TAB, LF, CR; lone surrogates; U+FFFE, U+FFFF)
+# or that HTML makes a parse error (DEL and the C1 controls U+007F-U+009F, every noncharacter):
+# one in a title made feedgen raise and the Nu checker reject the page. Written as the complement
+# of what is allowed: a few ranges are scanned eight times faster than a list of 66 noncharacters.
+_INVALID = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd"
+    + "".join(f"{chr(plane << 16)}-{chr(plane << 16 | 0xFFFD)}" for plane in range(1, 17))
+    + "]"
+)
+# Of those, the ones that are whitespace (VT, FF, U+001C-U+001F, NEL) become a space, so the
+# words around them stay apart, as the seed parser and every browser treat them.
+_AS_SPACE = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+
+
+def _replacement(m: re.Match) -> str:
+    return " " if m.group() in _AS_SPACE else ""
+
+
+def clean_text(text: str) -> tuple[str, str, int]:
+    """``text`` without the characters XML 1.0 or HTML forbid (see ``_INVALID``); also the
+    characters taken out, in order, and the index in ``text`` of the first (-1 when none).
+    Applied to every seed and content file as it is read, so no output ever has to."""
+    first = _INVALID.search(text)
+    if first is None:
+        return text, "", -1
+    return _INVALID.sub(_replacement, text), "".join(_INVALID.findall(text)), first.start()
+
+
+def clean_value(value: Any) -> tuple[Any, str]:
+    """``clean_text`` over every string in a front matter value (its lists and mappings too):
+    YAML's escapes (``"\\x01"``) make such characters where the file itself has none."""
+    if isinstance(value, str):
+        text, removed, _ = clean_text(value)
+        return text, removed
+    if isinstance(value, (list, tuple)):
+        pairs = [clean_value(v) for v in value]
+        return type(value)(v for v, _ in pairs), "".join(r for _, r in pairs)
+    if isinstance(value, dict):
+        out, removed = {}, ""
+        for k, v in value.items():
+            (k, v), found = clean_value((k, v))
+            out[k] = v
+            removed += found
+        return out, removed
+    return value, ""
+
+
+def removed_message(removed: str) -> str:
+    """The warning for what ``clean_text`` took out: how many characters, and which (the first
+    six by code point)."""
+    distinct = [f"U+{ord(c):04X}" for c in sorted(set(removed))]
+    shown = ", ".join(distinct[:6]) + (", …" if len(distinct) > 6 else "")
+    return f"removed {len(removed)} control character{'' if len(removed) == 1 else 's'} ({shown})"
 
 
 class _Dumper(_BaseDumper):

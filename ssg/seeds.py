@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .content import clean_text, removed_message
 from .problems import Problems
 
 _WS = re.compile(r"\s+")
@@ -85,7 +86,12 @@ def decode(data: bytes, relpath: str, problems: Problems) -> str | None:
         return None
     if fallback is not None:  # only for text: a refused binary file gets the one error, no warning
         problems.warning(relpath, *fallback)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters and noncharacters would make the content file (and every output) invalid.
+    clean, removed, first = clean_text(text)
+    if removed:
+        problems.warning(relpath, removed_message(removed), text.count("\n", 0, first) + 1)
+    return clean
 
 
 def _clean(line: str) -> str:

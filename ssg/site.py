@@ -110,26 +110,43 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     """The parsed article and its Markdown body; None (with problems reported) when unusable."""
     shown = f"{config.content_dir}/{relpath}"
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problems.error(shown, f"not valid UTF-8 at byte {exc.start}")
         return None
     except OSError as exc:
         problems.error(shown, f"cannot read: {exc.strerror or exc}")
         return None
+    # Control characters and noncharacters are taken out here, once, for every output.
+    text, removed, first = cf.clean_text(raw)
+    lines = [raw.count("\n", 0, first) + 1] if removed else []  # where they were
     try:
         meta, body, _ = cf.split_document(text)
     except cf.FrontMatterError as exc:
+        if removed:
+            problems.warning(shown, cf.removed_message(removed), lines[0])
         problems.error(shown, exc.message, exc.line)
         return None
 
     def line_of(key: str) -> int | None:
-        for number, line in enumerate(text.splitlines()[1:], start=2):
+        for number, line in enumerate(text.split("\n")[1:], start=2):  # not splitlines: U+2028 is text
             if line.startswith(f"{key}:"):
                 return number
             if line == "---":
                 break
         return None
+
+    if "\\" in text[: len(text) - len(body)]:  # YAML's escapes ("\x01") can make them too
+        cleaned = {}
+        for key, value in meta.items():
+            (key, value), found = cf.clean_value((key, value))
+            cleaned[key] = value
+            if found:
+                removed += found
+                lines.append(line_of(str(key)) or 2)
+        meta = cleaned
+    if removed:  # one warning per file, at the first place
+        problems.warning(shown, cf.removed_message(removed), min(lines))
 
     ok = True
     title = meta.get("title")
@@ -214,7 +231,7 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
 
 def read_body(root: Path, relpath: str) -> str:
     """The Markdown body of a content file whose front matter was parsed already."""
-    return cf.body_of((root / relpath).read_text(encoding="utf-8"))
+    return cf.body_of(cf.clean_text((root / relpath).read_text(encoding="utf-8"))[0])
 
 
 def scan(root: Path) -> dict[str, tuple[int, int]]:

@@ -9,8 +9,9 @@ build asks to be run again when its oldest entry leaves the window (``news_due``
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Iterable
+
+from .content import clean_text
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the protocol's limit); past it, a sitemap index
 NEWS_LIMIT = 1_000  # URLs in a news sitemap (Google News' limit)
@@ -19,14 +20,12 @@ NEWS_WINDOW = dt.timedelta(days=2)  # how old an article may be to be in the new
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
-# Characters XML 1.0 does not allow at all (a title may hold one, from a YAML "\x01" escape).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
 
 def escape(text: str) -> str:
     # xml.sax.saxutils.escape would do, but importing it pulls in urllib.request (10 ms a build).
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+    # Articles are clean from the moment they are read; site.toml's publisher name may not be.
+    return clean_text(text)[0]
 
 
 def sitemap_xml(entries: list[tuple[str, str]]) -> bytes:

@@ -56,7 +56,7 @@ def make_site(root: Path) -> Path:
 
 edits = st.one_of(
     st.tuples(st.just("add"), st.integers(0, 50), st.sampled_from(SECTIONS), st.integers(1, 28)),
-    st.tuples(st.just("body"), st.integers(0, 50), st.text("abc *#<>&\n", max_size=30)),
+    st.tuples(st.just("body"), st.integers(0, 50), st.text("abc *#<>&\n\x01\x0c", max_size=30)),  # controls: removed
     st.tuples(st.just("retitle"), st.integers(0, 50), st.sampled_from(TITLES)),
     st.tuples(st.just("redate"), st.integers(0, 50), st.integers(1, 28)),
     st.tuples(st.just("move"), st.integers(0, 50), st.sampled_from(SECTIONS)),
