@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-reload", dest="reload", action="store_false", help="no live reload script")
     p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     p.add_argument("--future", action="store_true", help="include articles dated in the future")
+    p = sub.add_parser("check", parents=[common], help="check the built site: links, fragments, feeds, sitemaps, canonicals")
+    p.add_argument("--dir", type=Path, help="check this folder instead of a site's output (no site.toml needed)")
+    p.add_argument("--base-url", help="the URL the site is served at (default: base_url of site.toml; "
+                                      "with --dir: the home page's canonical URL)")
+    p = sub.add_parser("deploy", parents=[common], help="check, then send the built site to a [deploy.NAME] target")
+    p.add_argument("target", nargs="?", help="the target's NAME (default: the one with default = true, or the only one)")
+    p.add_argument("--dry-run", "-n", action="store_true", help="print the plan (uploads, deletions, unchanged); change nothing")
+    p.add_argument("--force", action="store_true", help="deploy even if `ssg check` fails or more than max_deletes files would go")
+    p.add_argument("--base-url", help="the URL the site was built for, for the check (default: base_url of site.toml)")
     return parser
 
 
@@ -90,7 +99,17 @@ def main(argv: list[str] | None = None) -> int:
             created = init_site(args.dir)
             console.info(f"created a new site in {created}")
             return EXIT_OK
+        if args.command == "check" and args.dir is not None:  # any folder, no site needed
+            from .check import run_dir
+
+            return _finish(console, run_dir(args, problems := Problems()), problems, None)
         site = _site(args)
+        if args.command in ("check", "deploy"):
+            from importlib import import_module
+
+            problems = Problems()
+            lines = import_module(f".{args.command}", __package__).run(site, args, problems, say=console.info)
+            return _finish(console, lines, problems, site)
         if args.command == "serve":
             from .server import serve
 
@@ -110,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _finish(console: Console, lines: list[str], problems: Problems, site: Path | None) -> int:
+    console.problems(problems, site)
+    for line in lines:
+        console.info(line)
+    return EXIT_PROBLEMS if problems.errors else EXIT_OK
 
 
 def _site(args) -> Path:

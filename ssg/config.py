@@ -76,6 +76,41 @@ class NewsConfig:
 
 
 @dataclass(frozen=True)
+class DeployTarget:
+    """One ``[deploy.<name>]`` table: where ``ssg deploy`` sends the built site (see deploy.py).
+    ``type`` may be left out: ``destination`` means rsync, ``repository`` git, ``bucket`` s3."""
+
+    type: str = ""  # "rsync", "git" or "s3"
+    default: bool = False  # the target `ssg deploy` uses when none is named
+    max_deletes: int = 256  # refuse to delete more remote files than this without --force
+    # rsync: a local folder or [user@]host:path
+    destination: str = ""
+    rsync_args: tuple[str, ...] = ()  # extra rsync arguments, e.g. ["-e", "ssh -p 2222"]
+    # git: a repository URL or path, and its branch (GitHub Pages)
+    repository: str = ""
+    branch: str = "gh-pages"
+    cname: str = ""  # written as CNAME at the branch's root
+    nojekyll: bool = True  # an empty .nojekyll, so GitHub Pages serves the files as they are
+    message: str = "Deploy site"
+    # s3: an S3-compatible bucket; credentials only from the AWS environment and config files
+    bucket: str = ""
+    prefix: str = ""  # a folder in the bucket, "" for its root
+    endpoint_url: str = ""  # another S3-compatible service (MinIO, R2, ...); "" for AWS
+    region: str = ""
+    profile: str = ""  # a profile of ~/.aws/config (its name, never a secret)
+    cache_control: str = "public, max-age=300"  # HTML, feeds, sitemaps, robots.txt, JSON
+    cache_control_assets: str = "public, max-age=3600"  # CSS, JS, images... without a fingerprint
+    cache_control_fingerprinted: str = "public, max-age=31536000, immutable"  # names carrying a content hash
+
+
+DEPLOY_TYPES = {"rsync": ("destination", "rsync_args"),
+                "git": ("repository", "branch", "cname", "nojekyll", "message"),
+                "s3": ("bucket", "prefix", "endpoint_url", "region", "profile", "cache_control",
+                       "cache_control_assets", "cache_control_fingerprinted")}
+DEPLOY_REQUIRED = {"rsync": "destination", "git": "repository", "s3": "bucket"}
+
+
+@dataclass(frozen=True)
 class Config:
     title: str = "News Archive"
     description: str = "An archive of news articles."
@@ -98,6 +133,9 @@ class Config:
     related: RelatedConfig = field(default_factory=RelatedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     news: NewsConfig = field(default_factory=NewsConfig)
+    # [deploy.<name>] tables. Not part of repr(): the build fingerprints repr(config), and a
+    # deploy setting changes nothing the build writes.
+    deploy: dict[str, DeployTarget] = field(default_factory=dict, repr=False)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -110,6 +148,17 @@ def _key(f: dataclasses.Field) -> str:
 
 def _type_name(tp) -> str:
     origin = typing.get_origin(tp)
+    if origin is dict:  # a table of named tables: [deploy.<name>]
+        (_, item_tp) = typing.get_args(tp)
+        if not isinstance(value, dict):
+            errors.append(Problem(path, None, f"[{where}] must be a table of tables ([{where}.NAME])"))
+            return None
+        out = {}
+        for name, item in value.items():
+            converted = _coerce(item, item_tp, f"{where}.{name}", errors, path)
+            if converted is not None:
+                out[name] = converted
+        return out
     if origin is tuple:
         return f"list of {_type_name(typing.get_args(tp)[0])}"
     return {str: "string", int: "integer", bool: "boolean"}.get(tp, getattr(tp, "__name__", str(tp)))
@@ -123,6 +172,17 @@ def _coerce(value, tp, where: str, errors: list[Problem], path: str):
             return None
         return _build(tp, value, where + ".", errors, path)
     origin = typing.get_origin(tp)
+    if origin is dict:  # a table of named tables: [deploy.<name>]
+        (_, item_tp) = typing.get_args(tp)
+        if not isinstance(value, dict):
+            errors.append(Problem(path, None, f"[{where}] must be a table of tables ([{where}.NAME])"))
+            return None
+        out = {}
+        for name, item in value.items():
+            converted = _coerce(item, item_tp, f"{where}.{name}", errors, path)
+            if converted is not None:
+                out[name] = converted
+        return out
     if origin is tuple:
         (item_tp, _) = typing.get_args(tp)
         if not isinstance(value, list) or not all(isinstance(v, item_tp) for v in value):
@@ -196,7 +256,52 @@ def _validate(config: Config, errors: list[Problem], path: str) -> Config:
             errors.append(Problem(path, None, f"permalinks.{name}: unknown placeholder {', '.join(bad)} (only {names})"))
         if any(seg in (".", "..", "") for seg in pattern.strip("/").split("/")) and pattern != "/":
             errors.append(Problem(path, None, f"permalinks.{name}: no empty, '.' or '..' path segments"))
-    return config
+    return _validate_deploy(config, errors, path)
+
+
+def _validate_deploy(config: Config, errors: list[Problem], path: str) -> Config:
+    """Each [deploy.<name>] gets its type (given or inferred from its keys), and keys of
+    another type, a missing destination or an impossible value are errors."""
+    targets = {}
+    for name, target in config.deploy.items():
+        where = f"deploy.{name}"
+        given = {f.name for f in dataclasses.fields(target) if getattr(target, f.name) != f.default}
+        kind = target.type
+        if not kind:
+            kinds = [k for k, required in DEPLOY_REQUIRED.items() if required in given]
+            if len(kinds) != 1:
+                what = (f"has {' and '.join(DEPLOY_REQUIRED[k] for k in kinds)}: set type" if kinds else
+                        "set type = \"rsync\", \"git\" or \"s3\" (or one of destination, repository, bucket)")
+                errors.append(Problem(path, None, f"{where}: {what}"))
+                continue
+            kind = kinds[0]
+        elif kind not in DEPLOY_TYPES:
+            near = difflib.get_close_matches(kind, list(DEPLOY_TYPES), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            errors.append(Problem(path, None, f"{where}.type: must be \"rsync\", \"git\" or \"s3\", got {kind!r}{hint}"))
+            continue
+        for key in sorted(given):
+            owner = next((k for k, keys in DEPLOY_TYPES.items() if key in keys), kind)
+            if owner != kind:
+                errors.append(Problem(path, None, f"{where}.{key}: only for type = \"{owner}\" (this target is {kind})"))
+        if not getattr(target, DEPLOY_REQUIRED[kind]).strip():
+            errors.append(Problem(path, None, f"{where}: type = \"{kind}\" needs {DEPLOY_REQUIRED[kind]} = \"...\""))
+        if target.max_deletes < 0:
+            errors.append(Problem(path, None, f"{where}.max_deletes: must be 0 or more"))
+        branch = target.branch
+        if kind == "git" and (not branch or branch.startswith(("-", "/", ".")) or branch.endswith(("/", ".lock", "."))
+                              or any(bad in branch for bad in ("..", "//", "@{", "\\"))
+                              or any(c.isspace() or c in "~^:?*[" or ord(c) < 32 for c in branch)):
+            errors.append(Problem(path, None, f"{where}.branch: not a valid git branch name: {branch!r}"))
+        if kind == "git" and any(c.isspace() or c in "/\\" for c in target.cname):
+            errors.append(Problem(path, None, f"{where}.cname: a host name such as \"news.example.org\", got {target.cname!r}"))
+        if kind == "s3" and target.endpoint_url and not target.endpoint_url.startswith(("http://", "https://")):
+            errors.append(Problem(path, None, f"{where}.endpoint_url: must start with http:// or https://"))
+        targets[name] = dataclasses.replace(target, type=kind)
+    defaults = sorted(name for name, t in targets.items() if t.default)
+    if len(defaults) > 1:
+        errors.append(Problem(path, None, f"deploy: only one target may have default = true ({', '.join(defaults)})"))
+    return dataclasses.replace(config, deploy=targets)
 
 
 def parse_config(text: str, path: str = CONFIG_NAME) -> Config:

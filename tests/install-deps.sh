@@ -2,6 +2,7 @@
 # Everything the test suite needs on a fresh Debian/Ubuntu machine, idempotent:
 #   - the package with its test extra (pytest, hypothesis, playwright's Python API);
 #   - Debian's Chromium for the live-reload browser test (never a browser downloaded by playwright);
+#   - Debian's rsync and git for the deploy tests;
 #   - the external checkers in ../shared/tools when that folder is beside the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "install-deps: apt-get install chromium" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+if ! command -v rsync >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: apt-get install rsync git" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rsync git >/dev/null
 fi
 if [ -x ../shared/tools/install.sh ]; then
   ../shared/tools/install.sh
