@@ -30,7 +30,16 @@ def escape_text(paragraphs) -> str:
 
 
 class Renderer:
-    """Markdown to HTML with tables, footnotes and strikethrough."""
+    """Markdown to HTML with tables, footnotes and strikethrough.
+
+    A table comes inside ``<div class="table-scroll" role="region" aria-label="Table N"
+    tabindex="0">`` (N counting the document's tables): on a phone a wide table scrolls sideways
+    inside that box instead of widening the page, and the box can take the keyboard focus, so
+    that it can be scrolled without a mouse (axe's scrollable-region-focusable)."""
+
+    # Part of the build cache's key for rendered bodies: change it whenever the HTML made from
+    # the same Markdown changes, so that no body rendered by an older version is reused.
+    FORMAT = "table-scroll-1"
 
     def __init__(self, allow_html: bool = False):
         import mistune  # only builds that render Markdown pay for loading it
@@ -39,6 +48,14 @@ class Renderer:
             escape=not allow_html,
             plugins=["table", "footnotes", "strikethrough"],
         )
+        self._tables = 0
+        self._md.renderer.register("table", self._table)
+
+    def _table(self, renderer, text: str) -> str:
+        self._tables += 1
+        return (f'<div class="table-scroll" role="region" aria-label="Table {self._tables}" tabindex="0">\n'
+                f"<table>\n{text}</table>\n</div>\n")
 
     def __call__(self, text: str) -> str:
+        self._tables = 0
         return self._md(text)

@@ -85,6 +85,18 @@ def test_tables_footnotes_strikethrough():
     assert re.search(r'<li id="fn-1"><p>the note', out)
 
 
+def test_each_table_is_in_a_focusable_scroll_box_numbered_per_document():
+    # A wide table scrolls inside its box on a phone; the keyboard can reach the box (axe's
+    # scrollable-region-focusable), and each box of a page has its own name (landmark-unique).
+    table = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    out = RENDER(f"{table}\ntext\n\n{table}")
+    boxes = re.findall(r'<div class="table-scroll" role="region" aria-label="([^"]+)" tabindex="0">\n<table>.*?</table>\n</div>',
+                       out, re.S)
+    assert boxes == ["Table 1", "Table 2"]
+    assert re.findall(r'aria-label="([^"]+)"', RENDER(table)) == ["Table 1"]  # counted again for each document
+    assert "Table" not in RENDER("text | not a table\n")
+
+
 def test_ordinary_markdown_still_works():
     out = RENDER("# Title\n\n*em* **strong** `code` [link](https://example.org/)\n\n- a\n- b\n")
     assert "<h1>Title</h1>" in out and "<em>em</em>" in out and "<strong>strong</strong>" in out
