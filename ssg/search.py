@@ -9,11 +9,23 @@ folder of hard links to the article pages exactly as this build publishes them, 
 read back and published through the build's publisher like every other file: ``public/`` is
 always exactly the old or the new site, and index files no longer produced are removed.
 (Pagefind's Python API, ``pagefind.index.PagefindIndex``, answers one call per 100 ms — 10,000
-pages would take 17 minutes — and returns the whole index in one message, so it is not used.)
+pages would take 17 minutes — and returns the whole index in one message, so it is not used.
+Nor does it help to give the indexer only the indexed element of each page: the same index, the
+same memory, 20% less time.)
 
-The index is a function of the article pages: its key is a digest of their paths and keys and
-of the Pagefind version. While that key is unchanged, the previous index files are kept as they
-are; otherwise the whole index is rebuilt (Pagefind cannot update an index).
+Pagefind's indexer needs memory in proportion to the text it indexes (about 175 kB an article
+of 2.5 kB of text: 1.7 GB for 10,000 such articles, 17 GB for 100,000) and cannot update an
+index, so the archive is indexed in *parts* of bounded size (``partition``), each its own
+Pagefind index, which the search page merges in the browser (Pagefind's ``mergeIndex``). The
+articles, oldest first, are cut into parts at points chosen by the articles themselves (a hash
+of the page's path), so adding, editing, re-dating or removing an article changes the part that
+holds it (at times one or two next to it), never the others, and new articles change the newest
+part (rarely the newest few). The oldest part is a complete Pagefind bundle at ``pagefind/`` (with the engine:
+pagefind.js, its WebAssembly and worker); each later part holds only its index, at ``pagefind/part-<id>/``.
+
+Each part's key is a digest of its folder, its pages' paths and keys and the Pagefind version:
+while it is unchanged, that part's files are kept as they are; otherwise the part is indexed
+again, on its own, in a private folder the published files are read from.
 
 Where no indexer can be run, the site is built without search (no search page, no search box)
 with a ``search: …`` warning.
@@ -22,6 +34,7 @@ with a ``search: …`` warning.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
 import subprocess
@@ -96,25 +109,108 @@ def off(config):
     return dataclasses.replace(config, search=dataclasses.replace(config.search, enabled=False))
 
 
-def index_key(indexer: Indexer, indexed: list[tuple[str, str]]) -> str:
-    """The key of the whole index: the indexer's version and every indexed page's (path, key)."""
-    return digest("search index", indexer.version, indexed)
+# A part's weight: words of article text plus PAGE_WORDS an article (Pagefind's cost for a page
+# apart from its text), about 450 bytes of the indexer's memory each. The archive is cut after
+# every article whose path hashes to 0 modulo PART_CUT (on average every PART_CUT articles); a
+# stretch lighter than PART_MIN joins the next, and one heavier than PART_MAX is cut into parts
+# of equal weight. For articles of 370 words: parts of about 2,500-3,200 articles on average
+# (450-550 MB to index) and 4,450 (780 MB) at most. Bigger parts need more memory; more parts
+# cost the browser more (a piece of each part's index, about 20 kB, for every word searched).
+PART_CUT = 3_000
+PART_MIN = 800_000
+PART_MAX = 1_750_000
+PAGE_WORDS = 20
+PARALLEL = 2  # parts indexed at once, at most (each its own Pagefind process, with its memory)
+# What a part's bundle keeps: its index. The rest (pagefind.js, WebAssembly, worker, UI) is the
+# engine, published once, with the first part.
+_INDEX_FILES = ("pagefind-entry.json", "index/", "fragment/", "filter/")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the search index: ``folder`` below ``pagefind/`` ("" for the first part,
+    whose bundle also holds the engine; else ``part-<id>/``) and its article pages' site
+    paths, oldest first."""
+
+    folder: str
+    paths: tuple[str, ...]
+
+
+def _cut_hash(path: str) -> int:
+    return int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def partition(articles: list[tuple[str, int]]) -> list[Part]:
+    """The parts the index is built in: ``articles`` are (site path, words), oldest first.
+
+    Content-defined cut points (as in backup tools' chunking): the archive is cut after each
+    article whose path hashes to 0 modulo ``PART_CUT``, whatever comes before or after it; a
+    stretch between two cuts lighter than ``PART_MIN`` joins the next one; one heavier than
+    ``PART_MAX`` is cut into parts of equal weight (the newest, still growing, is filled in
+    order). So adding, editing, re-dating or removing an article changes the parts of its
+    stretch (and, when the article is a cut or the stretch crosses ``PART_MIN``, of the next)
+    and no other, new articles change the newest part (or, when one closes a stretch cut into
+    several parts, those), and the parts are contiguous in date order (a search sorted by date can go through them one after the other)."""
+    stretches: list[list[tuple[str, int]]] = [[]]
+    for path, words in articles:
+        stretches[-1].append((path, max(words, 0) + PAGE_WORDS))
+        if _cut_hash(path) % PART_CUT == 0:
+            stretches.append([])
+    groups: list[list[tuple[str, int]]] = [[]]
+    for stretch in stretches:
+        groups[-1] += stretch
+        if sum(w for _, w in stretch) >= PART_MIN:
+            groups.append([])
+    groups = [group for group in groups if group]
+    growing = bool(stretches[-1])  # the newest articles, after the last cut, are still a stretch
+    parts: list[list[str]] = []
+    for n, group in enumerate(groups):
+        parts.append([])
+        if n == len(groups) - 1 and growing:  # filled in order: new articles change its last part only
+            weight = 0
+            for path, w in group:
+                if weight and weight + w > PART_MAX:
+                    parts.append([])
+                    weight = 0
+                parts[-1].append(path)
+                weight += w
+        else:  # as few parts as can be, of about equal weight
+            total = sum(w for _, w in group)
+            count = -(-total // PART_MAX)
+            k, weight = 1, 0
+            for path, w in group:
+                if k < count and weight >= k * total / count:
+                    parts.append([])
+                    k += 1
+                parts[-1].append(path)
+                weight += w
+    return [Part("" if i == 0 else f"part-{digest('search part', paths[0])[:10]}/", tuple(paths))
+            for i, paths in enumerate(parts)]
+
+
+def part_key(indexer: Indexer, part: Part, indexed: list[tuple[str, str]]) -> str:
+    """The key of one part's files: the indexer's version, the part's folder and every page's
+    (output path, key)."""
+    return digest("search index part", indexer.version, part.folder, indexed)
 
 
 def previous_files(previous: dict[str, str], key: str, output: Path) -> list[str] | None:
-    """The index files of the previous build when they are exactly the index with this key
-    and all still on disk; else None (the index must be built)."""
-    rels = sorted(rel for rel, k in previous.items() if rel.startswith(PREFIX) and k == key)
+    """The files of the previous build's part with this key when they are all still on disk;
+    else None (the part must be indexed)."""
+    rels = sorted(rel for rel, k in previous.items() if k == key and rel.startswith(PREFIX))
     if not rels or not all((output / rel).is_file() for rel in rels):
         return None
     return rels
 
 
-def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path) -> dict[str, bytes]:
-    """Run Pagefind over ``pages`` (output path, where its bytes are now) and return the index
-    files (path below the output folder -> bytes). Works in a private folder beside ``output``,
-    named so that the next build's recovery deletes it should this one be killed."""
-    work = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
+def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path, work: Path | None = None) -> dict[str, Path]:
+    """Run Pagefind over ``pages`` (output path, where its bytes are now) and return its bundle's
+    files (path below the bundle -> where they are, in ``work``: the caller removes it). Works
+    in a private folder beside ``output`` (``work``, or a new one), named so that the next build's
+    recovery deletes it should this one be killed."""
+    if work is None:
+        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
+    work = work.resolve()  # Pagefind runs in ``work``: a relative path would be taken from there
     try:
         source, bundle = work / "site", work / "bundle"
         made: set[Path] = set()
@@ -137,25 +233,51 @@ def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path) -
         if proc.returncode != 0 or not (bundle / "pagefind.js").is_file():
             said = " ".join((proc.stderr or proc.stdout).split())[-500:]
             raise SsgError([Problem("search", None, f"Pagefind failed (exit status {proc.returncode}): {said}")])
-        return {PREFIX + p.relative_to(bundle).as_posix(): p.read_bytes()
-                for p in sorted(bundle.rglob("*")) if p.is_file()}
-    finally:
+        shutil.rmtree(source, ignore_errors=True)  # the links: only the bundle is needed now
+        return {p.relative_to(bundle).as_posix(): p for p in sorted(bundle.rglob("*")) if p.is_file()}
+    except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
-def index_outputs(indexer: Indexer, pages, publisher, previous: dict[str, str], full: bool, output: Path):
+def index_outputs(indexer: Indexer, parts: list[Part], pages, publisher, previous: dict[str, str], full: bool,
+                  output: Path, work: list[Path], jobs: int = 1):
     """(output path, key, make bytes, source) for every index file, as build._site_files gives
-    them: the previous files (kept) when no indexed page changed, else a new index.
+    them: for each part, the previous files (kept) when none of its pages changed, else its new
+    index (read from a private folder appended to ``work``: the caller removes those once
+    the files are published).
 
-    ``pages``: the build's planned pages; the article pages are indexed, read from where the
-    publisher has them (staged, pending or unchanged in place)."""
+    ``parts``: ``partition`` of the articles; ``pages``: the build's planned pages, whose
+    article pages are indexed, read from where the publisher has them (staged, pending or
+    unchanged in place)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .urls import Urls
 
-    indexed = [(Urls.output_file(p.path), p.key) for p in pages if p.kind == "article"]
-    key = index_key(indexer, indexed)
+    keys = {p.path: p.key for p in pages if p.kind == "article"}
+    out: list = []
+    todo: list[tuple[Part, str, list[tuple[str, Path]], Path]] = []
     source = "search index"
-    kept = None if full else previous_files(previous, key, output)
-    if kept is not None:
-        return [(rel, key, lambda rel=rel: (output / rel).read_bytes(), source) for rel in kept]
-    files = build_index(indexer, [(rel, publisher.path(rel)) for rel, _ in indexed], output)
-    return [(rel, key, lambda data=data: data, source) for rel, data in files.items()]
+    for part in parts:
+        indexed = [(Urls.output_file(path), keys[path]) for path in part.paths]
+        key = part_key(indexer, part, indexed)
+        kept = None if full else previous_files(previous, key, output)
+        if kept is not None:
+            out += [(rel, key, lambda rel=rel: (output / rel).read_bytes(), source) for rel in kept]
+            continue
+        folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
+        work.append(folder)
+        todo.append((part, key, [(rel, publisher.path(rel)) for rel, _ in indexed], folder))
+
+    def run(job):
+        part, key, sources, folder = job
+        files = build_index(indexer, sources, output, folder)
+        if part.folder:  # a later part: its index only; the engine comes with the first
+            files = {rel: path for rel, path in files.items()
+                     if rel.startswith(_INDEX_FILES) or rel.endswith(".pf_meta")}
+        return [(PREFIX + part.folder + rel, key, path.read_bytes, source) for rel, path in files.items()]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, PARALLEL, len(todo) or 1))) as pool:
+        for made in pool.map(run, todo):
+            out += made
+    return out

@@ -25,7 +25,7 @@ needs_pagefind = pytest.mark.skipif(not HAS_PAGEFIND, reason="Pagefind (pagefind
 
 FILES = {
     "content/world/storm.md": article("Storm <script>x</script> & co hits coast", "2024-01-02T08:00:00+00:00", "World",
-                                      "The zebrafish migration was huge.\n\nA second paragraph about tides.", slug="storm"),
+                                      "The zebrafish migration was huge: &lt;b&gt; means <b>.\n\nA second paragraph about tides.", slug="storm"),
     "content/business/markets.md": article("Markets rally", "2024-01-03T08:00:00+00:00", "Business",
                                            "Shares rose as the kumquat index climbed.", slug="markets"),
     "content/business/older.md": article("Older story", "2023-05-03T08:00:00+00:00", "Business",
@@ -230,6 +230,147 @@ def test_pagefind_failure_keeps_the_previous_site(tmp_path, monkeypatch):
     assert not [p for p in site.iterdir() if p.name.startswith(".public.")]
 
 
+# --- an index in parts ---------------------------------------------------------------------
+
+
+def test_partition_cuts_depend_on_the_articles_alone(monkeypatch):
+    # Parts of 30 articles on average (weight 100 each), as in production: 3,000.
+    for name, value in {"PART_MIN": 2000, "PART_MAX": 4500, "PART_CUT": 30, "PAGE_WORDS": 0}.items():
+        monkeypatch.setattr(search, name, value)
+    arts = [(f"/s/a{i:04d}/", 100) for i in range(600)]
+    parts = search.partition(arts)
+    assert [path for part in parts for path in part.paths] == [path for path, _ in arts]  # each once, in order
+    assert parts[0].folder == "" and all(re.fullmatch(r"part-[0-9a-f]{10}/", p.folder) for p in parts[1:])
+    assert len({p.folder for p in parts}) == len(parts) > 10
+    assert all(20 <= len(p.paths) <= 46 for p in parts[:-1]) and len(parts[-1].paths) <= 46
+    assert search.partition(list(arts)) == parts
+    # New articles change the newest part only (here, for one in a hundred, the newest three).
+    changed = 0
+    for n in range(300, 600):
+        old, new = search.partition(arts[:n]), search.partition(arts[: n + 1])
+        changed += new[: len(old) - 1] != old[:-1]
+        assert new[: len(old) - 3] == old[:-3]
+    assert changed <= 3
+    # An article removed, added or made longer anywhere: at most 4 parts change, from at most
+    # two parts before the one holding it (cut in equal parts with it); the rest stay as they are.
+    for j in range(0, 600, 7):
+        holder = next(i for i, p in enumerate(parts) if arts[j][0] in p.paths)
+        for other in (arts[:j] + arts[j + 1:], arts[:j] + [("/s/new/", 100)] + arts[j:],
+                      arts[:j] + [(arts[j][0], 1500)] + arts[j + 1:]):
+            new = search.partition(other)
+            assert new[: max(0, holder - 2)] == parts[: max(0, holder - 2)]
+            assert len(set(new) - set(parts)) <= 4
+            assert len(set(parts) - set(new)) <= 4
+    # A small archive is one part: the bundle at pagefind/ as Pagefind writes it.
+    assert [p.folder for p in search.partition(arts[:5])] == [""]
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """One article a part."""
+    monkeypatch.setattr(search, "PART_MAX", 1)
+
+
+def parts_of(site: Path) -> dict[str, dict]:
+    root = site / "public" / "pagefind"
+    return {p.parent.relative_to(root).as_posix(): json.loads(p.read_text()) for p in sorted(root.rglob("pagefind-entry.json"))}
+
+
+@needs_pagefind
+def test_index_in_parts_merged_by_the_search_page(tmp_path, small_parts, monkeypatch):
+    site = site_with(tmp_path)
+    build(site)
+    parts = parts_of(site)
+    assert len(parts) == 3 and "." in parts
+    assert all(sum(lang["page_count"] for lang in entry["languages"].values()) == 1 for entry in parts.values())
+    files = index_files(site)
+    later = sorted(folder for folder in parts if folder != ".")
+    for folder in later:  # a later part: its index only (the engine is published once, with the first part)
+        own = [rel[len(folder) + 1:] for rel in files if rel.startswith(folder + "/")]
+        assert "pagefind-entry.json" in own and any(rel.endswith(".pf_meta") for rel in own)
+        assert any(rel.startswith("index/") for rel in own) and any(rel.startswith("fragment/") for rel in own)
+        assert not any(rel.startswith(("pagefind", "wasm")) and rel != "pagefind-entry.json" and not rel.endswith(".pf_meta") for rel in own), own
+    # The search page lists the later parts in date order: the oldest article is in the first.
+    html = page(site, "search/index.html")
+    listed = re.search(r'data-parts="([^"]*)"', html).group(1).split(" ")
+    assert sorted(listed) == [f"/news/pagefind/{folder}/" for folder in later]
+    urls = {}
+    for folder, url in [(".", "/news/pagefind/")] + [(u.split("/")[-2], u) for u in listed]:
+        frag = next((site / "public" / "pagefind" / folder / "fragment").iterdir())
+        import gzip
+        urls[url] = json.loads(gzip.decompress(frag.read_bytes())[len(b"pagefind_dcd"):])["url"]
+    assert [urls[u] for u in ["/news/pagefind/"] + listed] == ["/business/older/", "/world/storm/", "/business/markets/"]
+
+    # One article edited: only its part is indexed again; the other parts' files stay as they are.
+    runs = []
+    real = search.build_index
+    monkeypatch.setattr(search, "build_index", lambda *a, **k: runs.append(1) or real(*a, **k))
+    inodes = {rel: (site / "public" / "pagefind" / rel).stat().st_ino for rel in files}
+    path = site / "content" / "business" / "markets.md"
+    path.write_text(path.read_text().replace("kumquat", "persimmon"))
+    build(site)
+    assert runs == [1]
+    markets = listed[-1].split("/")[-2] + "/"
+    after = index_files(site)
+    assert {rel for rel in after if not rel.startswith(markets)} == {rel for rel in files if not rel.startswith(markets)}
+    assert all((site / "public" / "pagefind" / rel).stat().st_ino == inodes[rel] for rel in after if not rel.startswith(markets))
+    assert {rel: d for rel, d in after.items() if rel.startswith(markets)} != {rel: d for rel, d in files.items() if rel.startswith(markets)}
+    clean = site_with(tmp_path / "clean")
+    (clean / "content" / "business" / "markets.md").write_text(path.read_text())
+    build(clean, jobs=2)
+    assert tree(site / "public") == tree(clean / "public")
+
+
+@needs_pagefind
+def test_parts_follow_the_archive_incrementally(tmp_path, small_parts):
+    """Adding, re-dating and deleting articles moves parts; each build equals a clean one."""
+    site = site_with(tmp_path)
+    build(site)
+    steps = [
+        ("content/world/new.md", article("Newest", "2024-02-01T08:00:00+00:00", "World", "Fresh words.", slug="new")),
+        ("content/business/older.md", article("Older story", "2024-03-01T08:00:00+00:00", "Business", "Moved.", slug="older")),
+        ("content/world/storm.md", None),
+    ]
+    for n, (rel, text) in enumerate(steps):
+        if text is None:
+            (site / rel).unlink()
+        else:
+            (site / rel).write_text(text)
+        build(site)
+        clean = site_with(tmp_path / f"clean{n}", files={})
+        shutil.rmtree(clean / "content", ignore_errors=True)
+        shutil.copytree(site / "content", clean / "content")
+        build(clean)
+        assert tree(site / "public") == tree(clean / "public"), rel
+    assert len(parts_of(site)) == 3
+
+
+@needs_pagefind
+def test_incremental_equals_clean_with_parts(tmp_path, monkeypatch):
+    """test_incremental's property test, with an index in parts of about two articles."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import test_incremental as inc
+
+    for name, value in {"PART_MIN": 25, "PART_MAX": 60, "PART_CUT": 2}.items():
+        monkeypatch.setattr(search, name, value)
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(inc.edits, min_size=1, max_size=5))
+    def check(sequence):
+        site = inc.make_site(tmp_path / "site")
+        inc.build(site)
+        assert len(parts_of(site)) >= 3
+        for edit in sequence:
+            inc.apply(site, edit)
+            inc.build(site)
+            inc.build(site, output="clean-public", clean=True)
+            assert inc.tree(site / "public") == inc.tree(site / "clean-public"), edit
+
+    check()
+
+
 # --- without Pagefind, or switched off ----------------------------------------------------
 
 
@@ -293,11 +434,14 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def served(tmp_path):
-    """The built site of FILES served by http.server under /news/, as a static host would."""
+@pytest.fixture(params=["whole", "parts"])
+def served(tmp_path, request, monkeypatch):
+    """The built site of FILES served by http.server under /news/, as a static host would:
+    its index whole, or in parts (one article a part)."""
     if not HAS_PAGEFIND:
         pytest.skip("Pagefind (pagefind-bin, a dependency of ssg) is not installed")
+    if request.param == "parts":
+        monkeypatch.setattr(search, "PART_MAX", 1)
     site = site_with(tmp_path)
     build(site)
     root = tmp_path / "www"
@@ -361,6 +505,9 @@ def test_typing_a_word_finds_the_article_in_chromium(served, chromium, scheme):
     assert result.get_attribute("href") == "/news/world/storm/"
     assert page_.text_content(".search-result .meta") == "World · 2 January 2024"
     assert page_.text_content(".search-result mark").lower() == "zebrafish"
+    # The excerpt is text: "&lt;" typed in the article stays "&lt;", and "<b>" stays "<b>".
+    assert "The zebrafish migration was huge: &lt;b&gt; means <b>." in page_.text_content(".search-result .summary")
+    assert page_.query_selector(".search-result .summary b") is None
     assert "1 article found" in page_.text_content("#search-status")
     assert_accessible(page_)
 
