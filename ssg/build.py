@@ -13,7 +13,9 @@ that does not render) and output clashes keep the previous site untouched.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+import shutil
 from itertools import islice
 import time
 from dataclasses import dataclass
@@ -25,13 +27,43 @@ from .importer import import_seeds
 from .output import Claims, FullPublisher, IncrementalPublisher, recover
 from . import search, sitemap
 from .problems import Problem, Problems, SsgError
+from .content import body_hash
 from .site import collect, read_body, scan
 from .state import BuildState, digest, state_path
 from .theme import find_theme
 from .urls import Urls
 
-PARALLEL_MIN = 300
-RACY_NS = 2_000_000_000  # pages: below this, forking workers costs more than it saves
+PARALLEL_MIN = 300  # pages: below this, forking workers costs more than it saves
+RACY_NS = 2_000_000_000
+
+
+class _Timings:
+    """``SSG_TIMINGS=1``: each phase's wall and CPU time, printed to stderr at the end of a build."""
+
+    def __init__(self):
+        self.on = bool(os.environ.get("SSG_TIMINGS"))
+        self.last = self.start = self._now()
+        self.phases: list[tuple[str, float, float]] = []
+
+    @staticmethod
+    def _now() -> tuple[float, float]:
+        """(wall, CPU) seconds; CPU counts this process and its finished workers."""
+        t = os.times()
+        return time.perf_counter(), t.user + t.system + t.children_user + t.children_system
+
+    def __call__(self, phase: str) -> None:
+        if self.on:
+            now = self._now()
+            self.phases.append((phase, now[0] - self.last[0], now[1] - self.last[1]))
+            self.last = now
+
+    def report(self) -> None:
+        if self.on:
+            import sys
+
+            now = self._now()
+            print("timings (wall/CPU s): " + ", ".join(f"{name} {w:.3f}/{c:.3f}" for name, w, c in self.phases)
+                  + f"; total {now[0] - self.start[0]:.3f}/{now[1] - self.start[1]:.3f}", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -86,19 +118,29 @@ class _Html:
 
         from .markdown import Renderer
 
-        self.settings = f"mistune-{mistune.__version__}/allow_html={config.markdown.allow_html}"
+        self.settings = f"mistune-{mistune.__version__}/{Renderer.FORMAT}/allow_html={config.markdown.allow_html}"
         self.markdown = Renderer(allow_html=config.markdown.allow_html)
         self.root, self.state = content_root, state
         self.new: dict[str, str] = {}
+        self.lookup = True  # False while the state cannot hold what is asked (article pages of a clean build)
 
     def __call__(self, article) -> str:
         key = digest(self.settings, article.body_hash)
         html = self.new.get(key)
-        if html is None:
+        if html is None and self.lookup:
             html = self.state.html(key)
         if html is None:
             # Bodies are read again when needed rather than held: memory stays flat with size.
-            body = read_body(self.root, article.relpath)
+            # The file may have changed (or gone) since it was collected, say an editor saving
+            # during `ssg serve`'s rebuild: its HTML would then be remembered under the hash of
+            # the other body, and the page would mix two versions. The build stops instead.
+            try:
+                body = read_body(self.root, article.relpath)
+            except (OSError, ValueError):
+                body = None
+            if body is None or body_hash(body) != article.body_hash:
+                raise SsgError([Problem(str(self.root / article.relpath), None,
+                                        "changed while the site was being built: build again")])
             html = self.new[key] = self.markdown(body)
         return html
 
@@ -161,8 +203,57 @@ def _render_all(renderer, publisher, html, state, pages, jobs: int, problems: Pr
     return done
 
 
+FEEDS_PARALLEL_MIN = 64  # feed files to make: below this, forking workers costs more than it saves
+
+
+def _feed_chunk(indices):
+    extra, publisher, html, state_file = _WORK
+    html.state = BuildState(state_file, Problems())  # not the parent's SQLite connection
+    html.new = {}
+    publisher.written = publisher.reused = 0  # as in _render_chunk
+    if isinstance(publisher, IncrementalPublisher):
+        publisher.write = []
+    try:
+        for i in indices:
+            publisher.add(extra[i][0], extra[i][2]())  # written here: the parent never holds them all
+        html.state.store_html(html.new)
+    finally:
+        html.state.close()
+    return indices, publisher.written, publisher.reused, getattr(publisher, "write", [])
+
+
+def _make_feeds(extra, unchanged, publisher, html, state, jobs: int) -> None:
+    """Make and add to ``publisher`` the feeds of ``extra`` (from ``_feeds``) that changed, over
+    ``jobs`` processes when there are many (a pair per section, tag and author); their entries'
+    makers become None (done)."""
+    global _WORK
+    todo = [i for i, (rel, key, _, _) in enumerate(extra) if not unchanged(rel, key)]
+    if jobs <= 1 or len(todo) < FEEDS_PARALLEL_MIN:
+        return
+    import multiprocessing
+
+    # An RSS file and its Atom twin come from one make: they stay in the same chunk.
+    size = max(8, 2 * (len(todo) // (jobs * 8) + 1))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    _WORK = (extra, publisher, html, state.path)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for done, written, reused, staged in pool.imap(_feed_chunk, chunks):
+                if staged:
+                    publisher.write.extend(staged)
+                publisher.written += written
+                publisher.reused += reused
+                for i in done:
+                    rel, key, _, source = extra[i]
+                    extra[i] = (rel, key, None, source)
+    finally:
+        _WORK = None
+
+
 def build_site(site: Path, config: Config, problems: Problems, options: BuildOptions = BuildOptions()) -> BuildReport:
     started = time.perf_counter()
+    timings = _Timings()
+    gc_was_on = gc.isenabled()
     report = BuildReport()
     urls = Urls.from_config(config, options.base_url)
     output = site / config.output_dir
@@ -171,7 +262,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     # Search off (with a warning) where it cannot be had: no page, no box, so in every page's key.
     config, indexer = search.effective(config, theme.template_dirs(site), problems)
     now = options.now or dt.datetime.now(dt.timezone.utc)
-    state = BuildState(state_path(site, config.output_dir), problems, clean=options.clean)
+    state = BuildState(state_path(site, config.output_dir), problems, clean=options.clean, exclusive=True)
     try:
         scanned_ns = time.time_ns()
         listing = scan(content_root)
@@ -182,27 +273,34 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         fresh_input = any(m >= racy for _, m in listing.values()) or any(m >= racy for _, _, m in theme_files)
         fingerprint = "" if fresh_input else digest(__version__, repr(config), urls.base_url, options.drafts, options.future,
                              list(listing.items()), theme_files, indexer)
+        timings("scan")
         due = state.get("next_due")
         journal = output.parent / f".{output.name}.journal"
         if (fingerprint and state.get("fingerprint") == fingerprint and output.is_dir() and not journal.exists()
                 and (not due or now < dt.datetime.fromisoformat(due))):
             report.nothing_changed = report.published = True
             recover(output)  # what a killed build left beside public/ goes even when nothing changed
+            timings.report()
             report.seconds = time.perf_counter() - started
             return report
 
+        # Collecting and planning make a great many objects and no garbage cycles: the cyclic
+        # collector would walk them all again and again for nothing. It is back on (with what was
+        # made so far frozen out of its sight) for rendering.
+        gc.disable()
         known = {} if options.clean else state.articles()
         jobs = options.jobs or os.cpu_count() or 1
         collected = collect(site, config, problems, listing=listing, known=known,
                             drafts=options.drafts, future=options.future, now=now, jobs=jobs)
         archive = collected.archive
+        timings("collect")
         if indexer is not None and not archive.articles:
             config, indexer = search.off(config), None  # nothing to search (sections: in global_key)
 
         from .render import PageRenderer
         from .theme import environment
 
-        env = environment(site, theme)
+        env = environment(site, theme, cache_dir=state.path.parent / "templates")
         templates_key = digest([(Path(f).read_bytes(),) for f, _, _ in _files(theme.template_dirs(site))])
         global_key = digest(__version__, repr(config), urls.base_url, templates_key,
                             [(s.name, s.slug) for s in archive.sections],
@@ -217,9 +315,14 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
 
         related = compute_related(archive, config.related.count, None if options.clean else state.related(),
                                   maybe_changed=set(collected.parsed), jobs=jobs)
+        timings("related")
         renderer = PageRenderer(config, urls, env, archive, problems, html, global_key, fingerprints,
                                 related=related.links)
         pages = renderer.plan()
+        timings("plan")
+        gc.freeze()  # forked render workers neither walk nor touch (copy) these objects either
+        if gc_was_on:
+            gc.enable()
 
         claims = Claims()
         for p in pages:
@@ -231,6 +334,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         full = options.clean or not previous or not output.is_dir()
         publisher = FullPublisher(output) if full else IncrementalPublisher(output)
         outputs: dict[str, str] = {}
+        search_work: list[Path] = []  # Pagefind's private folders, removed once published
         try:
             out_prefix = f"{output}{os.sep}"
 
@@ -246,12 +350,20 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                 else:
                     todo.append(p)
             keys = {p.path: p.key for p in todo}
+            timings("compare")
+            # A clean build's state starts empty: each article's body is rendered once, on its
+            # own page, and asking the state for it first only costs a query per article.
+            html.lookup = not options.clean
             for path in _render_all(renderer, publisher, html, state, todo, jobs, problems):
                 outputs[Urls.output_file(path)] = keys[path]
+            html.lookup = True
+            timings(f"render {len(todo)}")
             report.rendered = len(todo)
             report.pages = len(pages)
 
             extra = list(_feeds(renderer, urls, config, archive, global_key))
+            _make_feeds(extra, unchanged, publisher, html, state, jobs)
+            timings("feeds")
             # The news sitemap changes with `now` alone: be due again when its oldest entry ages out.
             news = news_entries = news_due = None
             if config.news.news_sitemap:
@@ -260,7 +372,8 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                 news_due = sitemap.news_due(news)
             extra += _site_files(urls, pages, global_key, news=news_entries, config=config)
             if indexer is not None and not renderer.failed:
-                extra += search.index_outputs(indexer, pages, publisher, previous, full, output)
+                extra += search.index_outputs(indexer, renderer.search_parts(), pages, publisher, previous, full,
+                                              output, search_work, jobs)
             due_times = [t for t in (collected.next_due, news_due) if t is not None]
             static: dict[str, Path] = {}
             for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
@@ -274,9 +387,10 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                     continue
                 if unchanged(rel, key):
                     publisher.keep(rel)
-                else:
+                elif make is not None:  # None: made and added already (_make_feeds)
                     publisher.add(rel, make())
                 outputs[rel] = key
+            timings("other files")
             if claims.problems:
                 raise SsgError(claims.problems)
             if renderer.failed or (options.keep_last_good and problems.errors):
@@ -288,9 +402,13 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                     publisher.remove(rel)
                     report.removed += 1
             publisher.commit()
+            timings("publish")
         except BaseException:
             publisher.abort()
             raise
+        finally:
+            for folder in search_work:
+                shutil.rmtree(folder, ignore_errors=True)
         report.published = True
         report.files = len(outputs)
         report.written, report.reused = publisher.written, publisher.reused
@@ -302,13 +420,19 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             dropped_articles=[r for r in known if r not in listing],
             html=html.new,
             outputs=outputs,
+            previous=previous,
             full=full,
             related=related,
         )
+        timings("save state")
     except SsgError as exc:
         problems.extend(exc.problems)
     finally:
         state.close()
+        if gc_was_on:
+            gc.enable()
+        gc.unfreeze()
+    timings.report()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -75,15 +75,17 @@ _SPLIT = 1 << 32  # a score and an article's index packed in one int: score * _S
 def terms_of(title: str, body: str, limit: int = TERMS) -> tuple[str, ...]:
     """The most frequent content words of a story (headline words count three times), ties
     broken alphabetically so the result never depends on anything but the text."""
-    counts: Counter[str] = Counter()
+    stop = STOPWORDS
+    counts: Counter[str] = Counter([word for word in _WORD.findall(body.casefold()) if word not in stop])
     for word in _WORD.findall(title.casefold()):
-        if word not in STOPWORDS:
+        if word not in stop:
             counts[word] += 3
-    for word in _WORD.findall(body.casefold()):
-        if word not in STOPWORDS:
-            counts[word] += 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple(sys.intern(word) for word, _ in ranked[:limit])
+    if len(counts) > limit:  # only the words counted at least as often as the limit-th can make it
+        cut = sorted(counts.values(), reverse=True)[limit - 1]
+        ranked = sorted([(-n, word) for word, n in counts.items() if n >= cut])
+    else:
+        ranked = sorted([(-n, word) for word, n in counts.items()])
+    return tuple(sys.intern(word) for _, word in ranked[:limit])
 
 
 @functools.lru_cache(maxsize=65536)

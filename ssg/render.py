@@ -157,6 +157,12 @@ class PageLink:
     number: int
     url: str
     current: bool
+    gap_before: bool = False  # pages are left out between the one before and this one
+
+
+# The page numbers a listing's navigation shows around the current page (besides the first and
+# the last): a fixed window, so each page's navigation costs the same however long the listing.
+PAGE_WINDOW = 2
 
 
 @dataclass(frozen=True)
@@ -191,6 +197,9 @@ class SearchView:
 
     bundle_url: str  # the folder of the index and of pagefind.js ("/news/pagefind/")
     script_url: str  # pagefind.js, Pagefind's search API (an ES module)
+    # The folder of every part of the index, oldest articles first: the first is bundle_url,
+    # the others are merged into it (Pagefind's mergeIndex). See ssg/search.py.
+    index_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,6 +249,7 @@ class PageRenderer:
         self.html_source = html_source
         self.related = related or {}
         self._related_fps: dict[str, str] | None = None
+        self._search_parts = None
         self._related_views: dict[str, RelatedLink] = {}
         self.global_key = global_key
         self.links = {
@@ -413,19 +423,23 @@ class PageRenderer:
             count = max(1, -(-len(s.keys) // size))
             for n in range(1, count + 1):
                 keys = s.keys[(n - 1) * size : n * size]
-                key = digest(g, "section", s.name, s.slug, len(s.keys), n, [self.fingerprint(self.archive.articles[k]) for k in keys])
+                key = digest(g, "section", s.name, s.slug, len(s.keys), n, [self._fps[k] for k in keys])
                 pages.append(Planned(self.urls.section_path(s.slug, n), key, f"section {s.name!r}", "section", (s.slug, n),
-                                     self.lastmod(self.archive.articles[k] for k in keys)))
+                                     self._lastmod(keys)))
+        articles, fps, path_of, lastmod = self.archive.articles, self._fps, self.article_path, self._lastmod
         for s in self.archive.sections:
-            for relpath in s.keys:
-                a = self.archive.articles[relpath]
-                older, newer = self.neighbours(a)
-                key = digest(g, "article", self.fingerprint(a), self._link_key(older), self._link_key(newer),
+            # What each article's neighbours show of it (``_link_key``), worked out once per article.
+            keys = s.keys
+            links = [self._link_key(articles[k]) for k in keys] + [None]
+            for i, relpath in enumerate(keys):
+                key = digest(g, "article", fps[relpath], links[i + 1], links[i - 1] if i else None,
                              self._related_key(relpath))
-                pages.append(Planned(self.article_path(a), key, f"content/{relpath}", "article", relpath, self.lastmod([a])))
+                pages.append(Planned(path_of(articles[relpath]), key, f"content/{relpath}", "article", relpath,
+                                     lastmod((relpath,))))
         pages.extend(self.plan_archives())
         if self.config.search.enabled:  # not in the sitemap: a search page has nothing to index
-            pages.append(Planned(self.urls.search_path, digest(g, "search"), "search page", "search"))
+            pages.append(Planned(self.urls.search_path, digest(g, "search", [part.folder for part in self.search_parts()]),
+                                 "search page", "search"))
         pages.append(Planned("/404.html", digest(g, "404"), "404 page", "404"))
         return pages
 
@@ -478,7 +492,16 @@ class PageRenderer:
         bundle = self.urls.url("/" + PREFIX)
         return self.render("search.html", p.source,
                            page=self.page("search", "Search", p.path, f"Search {self.config.title}"),
-                           search=SearchView(bundle_url=bundle, script_url=bundle + "pagefind.js"))
+                           search=SearchView(bundle_url=bundle, script_url=bundle + "pagefind.js",
+                                             index_urls=tuple(bundle + part.folder for part in self.search_parts())))
+
+    def search_parts(self):
+        """The parts the search index is built in (``search.partition``), oldest articles first."""
+        if self._search_parts is None:
+            from .search import partition
+
+            self._search_parts = partition([(self.article_path(a), a.words) for a in reversed(self.archive.newest_first)])
+        return self._search_parts
 
     # --- taxonomies (tags, authors) and date archives (years, months, overview) -----------
     def _init_archives(self) -> None:
@@ -594,8 +617,9 @@ class PageRenderer:
         page_urls = self._page_urls.get(listing)
         if page_urls is None:
             page_urls = self._page_urls[listing] = [self.urls.url(path_of(i)) for i in range(1, count + 1)]
-        return Paginator(n, count, page_urls[n - 2] if n > 1 else None, page_urls[n] if n < count else None,
-                         tuple(PageLink(i, page_urls[i - 1], i == n) for i in range(1, count + 1)))
+        shown = sorted({1, count, *range(max(1, n - PAGE_WINDOW), min(count, n + PAGE_WINDOW) + 1)})
+        links = tuple(PageLink(i, page_urls[i - 1], i == n, j > 0 and i != shown[j - 1] + 1) for j, i in enumerate(shown))
+        return Paginator(n, count, page_urls[n - 2] if n > 1 else None, page_urls[n] if n < count else None, links)
 
     def _page_of(self, keys, n: int) -> tuple[ArticleView, ...]:
         size = self.config.page_size

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .content import Article, article_from_row
+from .output import BuildLock
 from .problems import Problems
 
 SCHEMA = "ssg-state-4"  # 4: related stories (table `related`; key terms without stopwords)
@@ -39,17 +40,25 @@ def state_path(site: Path, output_dir: str) -> Path:
 
 
 class BuildState:
-    def __init__(self, path: Path, problems: Problems, clean: bool = False):
+    def __init__(self, path: Path, problems: Problems, clean: bool = False, exclusive: bool = False):
+        """``exclusive``: the build itself (not a worker) holds this output folder's lock until
+        ``close``: a second build of the same folder waits for it (see ``output.BuildLock``)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        if clean:
-            self._remove()
+        self.lock = BuildLock(path.with_suffix(".lock")) if exclusive else None
         try:
-            self._open()
-        except sqlite3.DatabaseError as exc:
-            problems.warning(str(path.relative_to(path.parents[1])), f"build cache unreadable ({exc}); rebuilding it")
-            self._remove()
-            self._open()
+            if clean:
+                self._remove()
+            try:
+                self._open()
+            except sqlite3.DatabaseError as exc:
+                problems.warning(str(path.relative_to(path.parents[1])), f"build cache unreadable ({exc}); rebuilding it")
+                self._remove()
+                self._open()
+        except BaseException:
+            if self.lock is not None:  # a long-lived `ssg serve` must not keep it
+                self.lock.release()
+            raise
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -157,6 +166,7 @@ class BuildState:
         html: dict[str, str],
         outputs: dict[str, str],
         full: bool,
+        previous: dict[str, str] | None = None,  # what ``outputs()`` gave at the start of this build
         related=None,  # related.Result: the related stories to remember (None: leave them)
     ) -> None:
         db = self.db
@@ -173,7 +183,7 @@ class BuildState:
                 db.execute("DELETE FROM outputs")
                 db.executemany("INSERT INTO outputs VALUES (?, ?)", list(outputs.items()))
             else:
-                old = self.outputs()
+                old = self.outputs() if previous is None else previous
                 gone = [p for p in old if p not in outputs]
                 db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone])
                 db.executemany(
@@ -204,3 +214,5 @@ class BuildState:
 
     def close(self) -> None:
         self.db.close()
+        if self.lock is not None:
+            self.lock.release()

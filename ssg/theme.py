@@ -71,7 +71,16 @@ def find_theme(site: Path, name: str) -> Theme:
     return Theme(name, tuple(chain))
 
 
-def environment(site: Path, theme: Theme) -> jinja2.Environment:
+def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> jinja2.Environment:
+    """``cache_dir``: where compiled templates are kept between builds (Jinja's bytecode cache,
+    checked against each template's source), so a build does not compile them all again."""
+    cache = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            cache = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs(site)]),
         autoescape=True,  # everywhere, whatever the template's extension
@@ -80,5 +89,6 @@ def environment(site: Path, theme: Theme) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=cache,
     )
     return env
