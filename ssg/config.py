@@ -67,6 +67,25 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    # A seed or content file larger than this (MB, 2^20 bytes) is refused, unread: a build needs
+    # about 17 times the size of its largest article in memory. 0: no limit.
+    max_article_mb: int = 10
+
+    @property
+    def max_article_bytes(self) -> int | None:
+        return self.max_article_mb * 1_048_576 if self.max_article_mb else None
+
+    def too_big(self, size: int) -> str | None:
+        """Why a file of ``size`` bytes is refused, or None when it is not."""
+        limit = self.max_article_bytes
+        if limit is None or size <= limit:
+            return None
+        return (f"{size / 1_048_576:.1f} MB, larger than the limit of {self.max_article_mb} MB for one article "
+                "([limits] max_article_mb in site.toml)")
+
+
+@dataclass(frozen=True)
 class NewsConfig:
     publisher: str = ""  # JSON-LD publisher and Google News publication name; default: title
     publisher_logo: str = ""  # URL or site path of the publisher's logo (JSON-LD)
@@ -133,6 +152,7 @@ class Config:
     related: RelatedConfig = field(default_factory=RelatedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     news: NewsConfig = field(default_factory=NewsConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     # [deploy.<name>] tables. Not part of repr(): the build fingerprints repr(config), and a
     # deploy setting changes nothing the build writes.
     deploy: dict[str, DeployTarget] = field(default_factory=dict, repr=False)
@@ -233,6 +253,8 @@ def _validate(config: Config, errors: list[Problem], path: str) -> Config:
         errors.append(Problem(path, None, "related.count: must be 0 (off) or more"))
     if config.news.words_per_minute < 1:
         errors.append(Problem(path, None, "news.words_per_minute: must be at least 1"))
+    if config.limits.max_article_mb < 0:
+        errors.append(Problem(path, None, "limits.max_article_mb: must be 0 (no limit) or more"))
     if config.imports.summary_length < 20:
         errors.append(Problem(path, None, "import.summary_length: must be at least 20"))
     for name in ("article", "section"):

@@ -13,7 +13,9 @@ import ctypes
 import ctypes.util
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,7 +51,53 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # what write_atomic's mkstemp names look like
+STALE_TEMPORARY = 600  # seconds: no write_atomic takes this long, so its writer was killed
+
+
+def remove_stale_temporary(path: Path) -> bool:
+    """Delete ``path`` if it is a temporary file of ``write_atomic`` whose writer died (kill -9
+    between writing it and renaming it); True if it was. A fresh one may be another process's
+    write in progress, and is left alone."""
+    if not _TEMPORARY.fullmatch(path.name):
+        return False
+    try:
+        if path.lstat().st_mtime > time.time() - STALE_TEMPORARY:
+            return False
+        path.unlink()
+    except OSError:
+        return False
+    return True
+
+
 # --- the build's writer -------------------------------------------------------------------
+
+
+class BuildLock:
+    """One build of an output folder at a time: an exclusive ``flock`` on ``path``, waited for.
+
+    Without it a second build's ``recover`` would delete the first one's staging folder while
+    it is being filled, and the first would then publish a partial site. The kernel releases
+    the lock when its holder dies (kill -9 included); forked workers share it, and the detached
+    process that deletes a replaced site closes it (``_remove_in_background``)."""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _MODE)
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{path}: another build of this output folder is running: waiting for it to finish",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the lock
+            self.fd = None
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -80,6 +128,7 @@ def _remove_in_background(folder: Path) -> None:
                 devnull = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
+                os.closerange(3, 1 << 16)  # the build's lock, its SQLite connection…: not ours
                 shutil.rmtree(folder, ignore_errors=True)
         finally:
             os._exit(0)

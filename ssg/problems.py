@@ -59,3 +59,6 @@ class SsgError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
+
+    def __reduce__(self):  # raised in a worker process, it reaches the parent whole
+        return (SsgError, (self.problems,))
