@@ -21,7 +21,39 @@ import yaml
 
 from .problems import Problem
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Constructing:
+    """A value YAML's constructors cannot make (an unquoted ``2024-02-30``, a timestamp offset of
+    ``+25:00``, ``!!int abc``) raises ValueError and the like, with no place in the file: made a
+    ConstructorError at that value's line, as any other YAML error."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            what = f"{node.value[:60]!r}: " if isinstance(node.value, str) else ""
+            raise yaml.constructor.ConstructorError(None, None, f"{what}{exc}", node.start_mark) from None
+
+
+class _Loader(_Constructing, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    pass
+
+
+class _PyLoader(_Constructing, yaml.SafeLoader):
+    pass
+
+
+# libyaml (the C loader) recurses once per level of nesting and, some 20,000 levels down,
+# overflows the C stack: the process dies of a segmentation fault, with no message at all. A
+# level takes at least one character, so longer text goes to the pure-Python loader, which
+# raises RecursionError instead (reported on the file). Real front matter is far shorter.
+C_LOADER_MAX = 4_000
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader if len(text) <= C_LOADER_MAX else _PyLoader)
+
+
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Bookkeeping written by the importer: the seed's hash, and the hash of the file as it was
@@ -120,7 +152,12 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int]:
     raw = text[4 : end + 1]
     body = text[end + 5 :]
     try:
-        meta = yaml.load(raw, Loader=_Loader) if raw.strip() else {}
+        meta = _load_yaml(raw) if raw.strip() else {}
+    except RecursionError:  # (the line nesting most: the most brackets, or the deepest indent)
+        lines = raw.split("\n")
+        deepest = max(range(len(lines)), key=lambda n: lines[n].count("[") + lines[n].count("{")
+                      + len(lines[n]) - len(lines[n].lstrip(" -?")))
+        raise FrontMatterError(f"front matter nested more than {MAX_DEPTH} levels deep", deepest + 2) from None
     except yaml.YAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed [ or quote); the
         # problem mark is where the parser noticed, often the next line.
@@ -130,8 +167,43 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int]:
         raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from None
     if not isinstance(meta, dict):
         raise FrontMatterError("front matter must be a mapping of keys to values", 2)
+    budget = [MAX_VALUES]  # for the whole front matter
+    for key, value in meta.items():
+        why = _too_big(value, budget) if isinstance(value, (dict, list, set)) else None  # (a scalar: fine)
+        if why:
+            line = next((n for n, ln in enumerate(raw.split("\n"), start=2) if ln.startswith(f"{key}:")), 2)
+            raise FrontMatterError(f"{key}: {why}", line)
     body_line = raw.count("\n") + 3
     return meta, body, body_line
+
+
+# YAML aliases let a few lines make a value that contains itself (`a: &x [*x]`), or one that
+# repeats a list within a list far past anything a page could show ("billion laughs": 10^9
+# values from 300 bytes). Every later step walks values recursively (validation, the cache's
+# JSON, templates): such front matter is refused here, before any of them.
+MAX_DEPTH = 32
+MAX_VALUES = 100_000
+
+
+def _too_big(value: Any, budget: list[int]) -> str | None:
+    """Why ``value`` (a front matter value) cannot be used; None when it can. ``budget``: how
+    many values the front matter may still hold (counted down)."""
+    stack = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        budget[0] -= 1
+        if budget[0] < 0:
+            return f"more than {MAX_VALUES:,} values (aliases repeated over and over)"
+        if isinstance(v, dict):
+            children = [*v.keys(), *v.values()]
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            children = v
+        else:
+            continue
+        if children and depth == MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep (or an alias that contains itself)"
+        stack.extend((c, depth + 1) for c in children)
+    return None
 
 
 def body_of(text: str) -> str:
@@ -181,6 +253,8 @@ def parse_date(value: Any, tz: dt.tzinfo) -> dt.datetime:
             raise ValueError(f"date: not an ISO 8601 date: {value!r}") from None
     else:
         raise ValueError(f"date: expected a date, got {value!r}")
+    if not 2 <= result.year <= 9998:  # a day's offset or a news window must not overflow
+        raise ValueError(f"date: year {result.year} is out of range (2 to 9998)")
     if result.tzinfo is None:
         result = result.replace(tzinfo=tz)
     return result
@@ -326,8 +400,8 @@ def read_front_source(path: Path) -> str | None:
     if not m:
         return None
     try:
-        value = yaml.load(m.group(1), Loader=_Loader)
-    except yaml.YAMLError:
+        value = _load_yaml(m.group(1))
+    except (yaml.YAMLError, RecursionError):
         return None
     return value if isinstance(value, str) else None
 

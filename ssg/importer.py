@@ -23,7 +23,7 @@ from pathlib import Path
 from . import content as cf
 from .config import Config
 from .markdown import escape_text
-from .output import write_atomic
+from .output import remove_stale_temporary, write_atomic
 from .problems import Problems
 from .seeds import Seed, SeedFile, find_seeds, parse_seed
 from .urls import content_relpath, slugify
@@ -121,6 +121,8 @@ def _index_content(content_root: Path, site: Path) -> tuple[dict[str, Path], set
     for dirpath, dirnames, filenames in os.walk(content_root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
+            if name.startswith(".") and name.endswith(".tmp"):
+                remove_stale_temporary(Path(dirpath) / name)  # left by a killed import
             if not name.endswith(".md") or name.startswith("."):
                 continue
             path = Path(dirpath) / name
@@ -205,10 +207,18 @@ def import_seeds(
     with _progress(progress and len(todo) > 200, len(todo), "reading seeds") as advance:
         for sf, stat in todo:
             advance()
+            limit = config.limits.max_article_bytes
             try:
-                data = sf.path.read_bytes()
+                with open(sf.path, "rb") as fh:  # too big: refused unread; never more than the limit read
+                    why = config.limits.too_big(os.fstat(fh.fileno()).st_size)
+                    data = b"" if why else fh.read() if limit is None else fh.read(limit + 1)
+                    why = why or config.limits.too_big(len(data))  # grown since, or not a plain file
             except OSError as exc:
                 problems.error(sf.relpath, f"cannot read: {exc.strerror or exc}")
+                report.errors += 1
+                continue
+            if why:
+                problems.error(sf.relpath, f"{why}: not imported")
                 report.errors += 1
                 continue
             before = len(problems.errors)

@@ -106,10 +106,27 @@ def _sort_key(article: cf.Article):
     return (-article.date.timestamp(), article.relpath)
 
 
+def _kind(value) -> str:
+    """What a front matter value is, for a message: short and the same on every run (a YAML set's
+    order is not, and a value can be megabytes long)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        shown = repr(value)
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+    if isinstance(value, list):
+        bad = [v for v in value if v is None or isinstance(v, bool) or not isinstance(v, (str, int, float))]
+        return f"a list holding {_kind(bad[0])}" if bad else "a list"
+    kinds = {dict: "a mapping", set: "a set", bytes: "binary data"}
+    return next((name for t, name in kinds.items() if isinstance(value, t)), f"a {type(value).__name__}")
+
+
 def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> tuple[cf.Article, str] | None:
     """The parsed article and its Markdown body; None (with problems reported) when unusable."""
     shown = f"{config.content_dir}/{relpath}"
     try:
+        why = config.limits.too_big(path.stat().st_size)  # refused unread: memory grows with it
+        if why:
+            problems.error(shown, f"{why}: left out")
+            return None
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problems.error(shown, f"not valid UTF-8 at byte {exc.start}")
@@ -173,7 +190,7 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-            problems.error(shown, f"{key}: expected a list of names, got {value!r}", line_of(key))
+            problems.error(shown, f"{key}: expected a list of names, got {_kind(value)}", line_of(key))
             ok = False
             return ()
         seen: dict[str, str] = {}
@@ -193,11 +210,11 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
             ok = False
     image = meta.get("image")
     if image is not None and not isinstance(image, str):
-        problems.error(shown, f"image: expected a URL or path, got {image!r}", line_of("image"))
+        problems.error(shown, f"image: expected a URL or path, got {_kind(image)}", line_of("image"))
         ok = False
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        problems.error(shown, f"draft: expected true or false, got {draft!r}", line_of("draft"))
+        problems.error(shown, f"draft: expected true or false, got {_kind(draft)}", line_of("draft"))
         ok = False
     if not ok:
         return None

@@ -214,10 +214,16 @@ def test_section_named_like_a_taxonomy_is_a_clash_not_a_crash(tmp_path):
 def test_bad_tags_are_reported_and_the_rest_builds(tmp_path):
     files = dict(FILES)
     files["content/world/bad.md"] = "---\ntitle: Bad\ndate: 2024-05-06\nsection: World\ntags: {a: 1}\n---\n\nx\n"
+    # A set's order changes from run to run and a value can be huge: the message names the kind.
+    files["content/world/bad2.md"] = ("---\ntitle: Bad2\ndate: 2024-05-06\nsection: World\n"
+                                      "authors: !!set {" + ", ".join(f"w{i}" for i in range(500)) + "}\n"
+                                      "tags: [ok, [nested]]\n---\n\nx\n")
     site = make_site(tmp_path, files, toml=TOML)
     report, problems = build(site, expect_ok=False)
     assert report.published
-    assert [str(p) for p in problems.errors] == ["content/world/bad.md:5: tags: expected a list of names, got {'a': 1}"]
+    assert [str(p) for p in problems.errors] == ["content/world/bad.md:5: tags: expected a list of names, got a mapping",
+                                                 "content/world/bad2.md:6: tags: expected a list of names, got a list holding a list",
+                                                 "content/world/bad2.md:5: authors: expected a list of names, got a set"]
     assert titles(page(site, "tags/weather/index.html")) == ["Delta", "Bravo"]
 
 
