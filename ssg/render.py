@@ -251,6 +251,7 @@ class PageRenderer:
         self._related_fps: dict[str, str] | None = None
         self._search_parts = None
         self._related_views: dict[str, RelatedLink] = {}
+        self._teasers: dict[str, ArticleView] = {}  # an article is listed on several index pages
         self.global_key = global_key
         self.links = {
             s.slug: SectionLink(s.name, s.slug, urls.url(urls.section_path(s.slug)), feed_links(urls, s.name, s.slug))
@@ -623,7 +624,14 @@ class PageRenderer:
 
     def _page_of(self, keys, n: int) -> tuple[ArticleView, ...]:
         size = self.config.page_size
-        return tuple(self.view(self.archive.articles[k]) for k in keys[(n - 1) * size : n * size])
+        cache, articles = self._teasers, self.archive.articles
+        out = []
+        for k in keys[(n - 1) * size : n * size]:
+            view = cache.get(k)
+            if view is None:
+                view = cache[k] = self.view(articles[k])
+            out.append(view)
+        return tuple(out)
 
     @staticmethod
     def _numbered(title: str, paginator: Paginator) -> str:

@@ -7,6 +7,7 @@ site built for a subpath works when served there; ``absolute`` turns them into f
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ MAX_SLUG = 80
 _REPLACEMENTS = [[c, ""] for c in "£€$¥'’‘"]
 
 
+@functools.lru_cache(maxsize=4096)  # sections, tags and authors are slugged again and again
 def slugify(text: str, fallback: str = "untitled", max_length: int = MAX_SLUG) -> str:
     """Lowercase ASCII words joined by '-', transliterated from any script, cut at a word
     boundary, never empty and never containing a path separator or a dot segment."""
