@@ -168,17 +168,8 @@ def _key(f: dataclasses.Field) -> str:
 
 def _type_name(tp) -> str:
     origin = typing.get_origin(tp)
-    if origin is dict:  # a table of named tables: [deploy.<name>]
-        (_, item_tp) = typing.get_args(tp)
-        if not isinstance(value, dict):
-            errors.append(Problem(path, None, f"[{where}] must be a table of tables ([{where}.NAME])"))
-            return None
-        out = {}
-        for name, item in value.items():
-            converted = _coerce(item, item_tp, f"{where}.{name}", errors, path)
-            if converted is not None:
-                out[name] = converted
-        return out
+    if origin is dict:
+        return "table of tables"
     if origin is tuple:
         return f"list of {_type_name(typing.get_args(tp)[0])}"
     return {str: "string", int: "integer", bool: "boolean"}.get(tp, getattr(tp, "__name__", str(tp)))
