@@ -147,6 +147,9 @@ def report(fig: dict) -> str:
 
 
 def main() -> int:
+    if any(a.startswith("-") for a in sys.argv[1:]) or len(sys.argv) > 4:
+        print(__doc__.strip())
+        return 0 if sys.argv[1:] in (["-h"], ["--help"]) else 2
     articles = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
     clients = int(sys.argv[3]) if len(sys.argv) > 3 else 50
