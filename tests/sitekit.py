@@ -6,8 +6,12 @@ future-dated filter, and so the output, never depends on the clock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import http.server
 import os
+import threading
 import shutil
 import textwrap
 import time
@@ -167,3 +171,26 @@ def html_files(root: Path) -> list[Path]:
 
 def validators_home() -> Path:
     return Path(os.environ.get("VALIDATORS_HOME") or Path.home() / ".cache" / "site-validators")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(public: Path, prefix: str, tmp_path: Path):
+    """``public`` served by http.server under ``prefix`` (``/`` or ``/news/``), as a static host
+    would; yields the server's URL (without the prefix)."""
+    www = public
+    if prefix != "/":
+        www = tmp_path / f"www{prefix.replace('/', '-')}"
+        www.mkdir()
+        os.symlink(public, www / prefix.strip("/"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -14,21 +14,18 @@ it) or axe-core is absent.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import json
 import os
 import shutil
 import struct
 import subprocess
-import threading
 import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from sitekit import TOOLS, article, build, make_site, validators_home
+from sitekit import TOOLS, article, build, make_site, serving, validators_home
 from ssg import search
 
 HOME = validators_home()
@@ -287,29 +284,6 @@ def test_overflow_on_a_phone_fails_this_test(runs):
 
 
 # --- the search page with results (check-a11y loads files, not `?q=` URLs) ------------------
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serving(public: Path, prefix: str, tmp_path: Path):
-    """``public`` served by http.server under ``prefix`` (``/`` or ``/news/``), as a static host would."""
-    www = tmp_path / f"www{prefix.replace('/', '-')}"
-    if prefix == "/":
-        www = public
-    else:
-        www.mkdir()
-        os.symlink(public, www / prefix.strip("/"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(www)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

@@ -3,19 +3,16 @@ off where Pagefind is missing or `[search] enabled = false`, and a real search i
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from sitekit import article, build, links, make_site, page, tree, validators_home
+from sitekit import article, build, links, make_site, page, serving, tree, validators_home
 
 from ssg import cli, search
 
@@ -429,11 +426,6 @@ def test_empty_archive_has_no_search_and_no_warning(tmp_path):
 # --- in a browser -------------------------------------------------------------------------
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(params=["whole", "parts"])
 def served(tmp_path, request, monkeypatch):
     """The built site of FILES served by http.server under /news/, as a static host would:
@@ -444,17 +436,8 @@ def served(tmp_path, request, monkeypatch):
         monkeypatch.setattr(search, "PART_MAX", 1)
     site = site_with(tmp_path)
     build(site)
-    root = tmp_path / "www"
-    root.mkdir()
-    os.symlink(site / "public", root / "news")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(site / "public", "/news/", tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
