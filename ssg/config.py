@@ -17,6 +17,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .content import clean_text
 from .problems import Problem, SsgError
 
 CONFIG_NAME = "site.toml"
@@ -199,6 +200,8 @@ def _coerce(value, tp, where: str, errors: list[Problem], path: str):
         if not isinstance(value, list) or not all(isinstance(v, item_tp) for v in value):
             errors.append(Problem(path, None, f"{where}: expected a {_type_name(tp)}, got {value!r}"))
             return None
+        if item_tp is str and not all(_clean(v, where, errors, path) for v in value):
+            return None
         return tuple(value)
     # bool is an int in Python: keep them apart so `page_size = true` is refused.
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
@@ -207,7 +210,19 @@ def _coerce(value, tp, where: str, errors: list[Problem], path: str):
     if not isinstance(value, tp):
         errors.append(Problem(path, None, f"{where}: expected a {_type_name(tp)}, got {value!r}"))
         return None
+    if tp is str and not _clean(value, where, errors, path):
+        return None
     return value
+
+
+def _clean(text: str, where: str, errors: list[Problem], path: str) -> bool:
+    """A setting's text may not hold characters XML or HTML forbid (TOML's ``\\u0001`` escapes
+    make them): they would end up in every page and feed."""
+    _, removed, _ = clean_text(text)
+    if removed:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(set(removed))[:6])
+        errors.append(Problem(path, None, f"{where}: holds a character that HTML and XML forbid ({shown})"))
+    return not removed
 
 
 def _build(cls, data: dict, prefix: str, errors: list[Problem], path: str):

@@ -189,3 +189,20 @@ def test_find_site_none_when_no_site_above(tmp_path: Path):
     lonely = tmp_path / "x" / "y"
     lonely.mkdir(parents=True)
     assert find_site(lonely) is None
+
+
+def test_characters_html_and_xml_forbid_are_refused_by_key():
+    # TOML escapes make them; in a title they crashed feedgen with a traceback.
+    assert errors('title = "Bad\\u0001 title\\uFFFF"\ndescription = "ok"\n[import]\nboilerplate = ["x\\u0008"]\n') == [
+        "site.toml: title: holds a character that HTML and XML forbid (U+0001, U+FFFF)",
+        "site.toml: import.boilerplate: holds a character that HTML and XML forbid (U+0008)",
+    ]
+    assert parse_config('title = "Tab\\tand é and \\u00a0 are fine"\n', "site.toml").title == "Tab\tand é and \u00a0 are fine"
+
+
+def test_a_forbidden_character_in_site_toml_is_an_error_not_a_traceback(run_cli, make_site, tmp_path):
+    site = make_site(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-01-01\nsection: World\n---\n\nBody.\n"},
+                     toml='title = "Bad\\u0001title"\nbase_url = "https://example.org/"\n')
+    r = run_cli(site, "build")
+    assert r.code == 1 and "Traceback" not in r.err
+    assert r.err == "site.toml: title: holds a character that HTML and XML forbid (U+0001)\n"
