@@ -149,15 +149,20 @@ class _Html:
 _WORK = None
 
 
-def _render_chunk(chunk):
-    renderer, publisher, html, state_file = _WORK
+def _start_chunk(publisher, html, state_file) -> None:
+    """A forked worker's copies, made ready for one chunk of work."""
     # A forked child must not use its parent's SQLite connection: open its own.
     html.state = BuildState(state_file, Problems())
     html.new = {}
-    renderer.problems = Problems()
     publisher.written = publisher.reused = 0  # this worker's copy counts per chunk
     if isinstance(publisher, IncrementalPublisher):
         publisher.write = []  # ... and lists the files it staged, for the parent's commit
+
+
+def _render_chunk(chunk):
+    renderer, publisher, html, state_file = _WORK
+    _start_chunk(publisher, html, state_file)
+    renderer.problems = Problems()
     done = []
     for p in chunk:
         data = renderer.render_page(p)
@@ -208,11 +213,7 @@ FEEDS_PARALLEL_MIN = 64  # feed files to make: below this, forking workers costs
 
 def _feed_chunk(indices):
     extra, publisher, html, state_file = _WORK
-    html.state = BuildState(state_file, Problems())  # not the parent's SQLite connection
-    html.new = {}
-    publisher.written = publisher.reused = 0  # as in _render_chunk
-    if isinstance(publisher, IncrementalPublisher):
-        publisher.write = []
+    _start_chunk(publisher, html, state_file)
     try:
         for i in indices:
             publisher.add(extra[i][0], extra[i][2]())  # written here: the parent never holds them all

@@ -17,7 +17,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import clean_text
+from .content import clean_text, code_points
 from .problems import Problem, SsgError
 
 CONFIG_NAME = "site.toml"
@@ -220,8 +220,7 @@ def _clean(text: str, where: str, errors: list[Problem], path: str) -> bool:
     make them): they would end up in every page and feed."""
     _, removed, _ = clean_text(text)
     if removed:
-        shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(set(removed))[:6])
-        errors.append(Problem(path, None, f"{where}: holds a character that HTML and XML forbid ({shown})"))
+        errors.append(Problem(path, None, f"{where}: holds a character that HTML and XML forbid ({code_points(removed)})"))
     return not removed
 
 

@@ -109,12 +109,15 @@ def clean_value(value: Any) -> tuple[Any, str]:
     return value, ""
 
 
+def code_points(chars: str) -> str:
+    """The distinct characters of ``chars`` as code points, the first six in order: "U+0001, U+FFFF"."""
+    distinct = [f"U+{ord(c):04X}" for c in sorted(set(chars))]
+    return ", ".join(distinct[:6]) + (", …" if len(distinct) > 6 else "")
+
+
 def removed_message(removed: str) -> str:
-    """The warning for what ``clean_text`` took out: how many characters, and which (the first
-    six by code point)."""
-    distinct = [f"U+{ord(c):04X}" for c in sorted(set(removed))]
-    shown = ", ".join(distinct[:6]) + (", …" if len(distinct) > 6 else "")
-    return f"removed {len(removed)} control character{'' if len(removed) == 1 else 's'} ({shown})"
+    """The warning for what ``clean_text`` took out: how many characters, and which."""
+    return f"removed {len(removed)} control character{'' if len(removed) == 1 else 's'} ({code_points(removed)})"
 
 
 class _Dumper(_BaseDumper):

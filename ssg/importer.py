@@ -205,13 +205,13 @@ def import_seeds(
     # 2. Parse what is left.
     parsed: list[tuple[SeedFile, Seed, list[int] | None]] = []
     with _progress(progress and len(todo) > 200, len(todo), "reading seeds") as advance:
+        limit = config.limits.max_article_bytes
         for sf, stat in todo:
             advance()
-            limit = config.limits.max_article_bytes
             try:
                 with open(sf.path, "rb") as fh:  # too big: refused unread; never more than the limit read
                     why = config.limits.too_big(os.fstat(fh.fileno()).st_size)
-                    data = b"" if why else fh.read() if limit is None else fh.read(limit + 1)
+                    data = b"" if why else fh.read(-1 if limit is None else limit + 1)
                     why = why or config.limits.too_big(len(data))  # grown since, or not a plain file
             except OSError as exc:
                 problems.error(sf.relpath, f"cannot read: {exc.strerror or exc}")

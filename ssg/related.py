@@ -46,11 +46,6 @@ from .urls import slugify
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _ASCII_WORD = re.compile(r"[a-z]{3,}", re.ASCII)  # the same words in casefolded ASCII text, twice as fast
-
-
-def _words(text: str) -> list[str]:
-    text = text.casefold()
-    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 # Words too common in news text to say what a story is about, with the stems contractions
 # leave behind ("wasn't" -> "wasn") and the words of web addresses.
 STOPWORDS = frozenset("""
@@ -76,6 +71,11 @@ MIN_CAP = 4  # ...but never a word used by this many articles or fewer
 TAG_BONUS = 6.0  # added to a tag's IDF
 SCALE = 4  # weights are round(SCALE * IDF)
 _SPLIT = 1 << 32  # a score and an article's index packed in one int: score * _SPLIT - index
+
+
+def _words(text: str) -> list[str]:
+    text = text.casefold()
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 
 
 def terms_of(title: str, body: str, limit: int = TERMS) -> tuple[str, ...]:

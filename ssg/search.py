@@ -194,10 +194,19 @@ def part_key(indexer: Indexer, part: Part, indexed: list[tuple[str, str]]) -> st
     return digest("search index part", indexer.version, part.folder, indexed)
 
 
-def previous_files(previous: dict[str, str], key: str, output: Path) -> list[str] | None:
+def previous_files(previous: dict[str, str]) -> dict[str, list[str]]:
+    """The previous build's index files, by the key of their part."""
+    by_key: dict[str, list[str]] = {}
+    for rel, k in previous.items():
+        if rel.startswith(PREFIX):
+            by_key.setdefault(k, []).append(rel)
+    return by_key
+
+
+def kept_files(by_key: dict[str, list[str]], key: str, output: Path) -> list[str] | None:
     """The files of the previous build's part with this key when they are all still on disk;
     else None (the part must be indexed)."""
-    rels = sorted(rel for rel, k in previous.items() if k == key and rel.startswith(PREFIX))
+    rels = sorted(by_key.get(key, ()))
     if not rels or not all((output / rel).is_file() for rel in rels):
         return None
     return rels
@@ -258,10 +267,11 @@ def index_outputs(indexer: Indexer, parts: list[Part], pages, publisher, previou
     out: list = []
     todo: list[tuple[Part, str, list[tuple[str, Path]], Path]] = []
     source = "search index"
+    before = {} if full else previous_files(previous)
     for part in parts:
         indexed = [(Urls.output_file(path), keys[path]) for path in part.paths]
         key = part_key(indexer, part, indexed)
-        kept = None if full else previous_files(previous, key, output)
+        kept = None if full else kept_files(before, key, output)
         if kept is not None:
             out += [(rel, key, lambda rel=rel: (output / rel).read_bytes(), source) for rel in kept]
             continue

@@ -123,11 +123,13 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     """The parsed article and its Markdown body; None (with problems reported) when unusable."""
     shown = f"{config.content_dir}/{relpath}"
     try:
-        why = config.limits.too_big(path.stat().st_size)  # refused unread: memory grows with it
-        if why:
-            problems.error(shown, f"{why}: left out")
-            return None
-        raw = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            why = config.limits.too_big(os.fstat(fh.fileno()).st_size)  # refused unread: memory grows with it
+            if why:
+                problems.error(shown, f"{why}: left out")
+                return None
+            # As read_text (and read_body) read it: universal newlines.
+            raw = fh.read().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         problems.error(shown, f"not valid UTF-8 at byte {exc.start}")
         return None
