@@ -85,7 +85,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def entry() -> None:
+    """The `ssg` command: ``main``, then exit at once. Python would otherwise free every object
+    of the build one by one before exiting, which costs more than a small rebuild's own work."""
+    import os
+
+    try:
+        code = main(exiting=True)
+    except SystemExit as exc:  # argparse: --help, usage errors
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # as Python itself does: the message to stderr, status 1
+            print(exc.code, file=sys.stderr)
+            code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -117,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         from .build import run
 
         problems = Problems()
-        lines = run(args.command, site, args, problems)
+        lines = run(args.command, site, args, problems, exiting=exiting)
         console.problems(problems, site)
         for line in lines:
             console.info(line)

@@ -189,6 +189,68 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
+class MissingFiles:
+    """Which of the files ``rels`` (relative to ``folder``) are missing, say deleted by hand since
+    the last build. A stat per file costs ~20 ms for 12,000 outputs, so with ``parallel`` a
+    forked child does it on another core while the build goes on; ``missing()`` collects the
+    answer (or, should the child fail, looks itself)."""
+
+    def __init__(self, folder: Path, rels: list[str], parallel: bool = True):
+        self.prefix, self.rels = f"{folder}{os.sep}", rels
+        self.pid = self.fd = None
+        self._missing: set[str] | None = None
+        if parallel and hasattr(os, "fork") and rels:
+            read, write = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(read)
+                os.close(write)
+                return
+            if pid == 0:  # the child: look, answer, leave without running any clean-up of the parent's
+                status = 1
+                try:
+                    os.close(read)
+                    data = "\0".join(self._look()).encode("utf-8")
+                    view = memoryview(data + b"\0ok")
+                    while view:
+                        view = view[os.write(write, view):]
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(write)
+            self.pid, self.fd = pid, read
+
+    def _look(self) -> list[str]:
+        isfile, prefix = os.path.isfile, self.prefix
+        return [rel for rel in self.rels if not isfile(prefix + rel)]
+
+    def missing(self) -> set[str]:
+        if self._missing is None:
+            found = None
+            if self.fd is not None:
+                chunks = []
+                while chunk := os.read(self.fd, 1 << 16):
+                    chunks.append(chunk)
+                self.close()
+                data = b"".join(chunks)
+                if data.endswith(b"\0ok"):  # complete: the child neither died nor was cut short
+                    found = [rel for rel in data[:-3].decode("utf-8").split("\0") if rel]
+            self._missing = set(self._look() if found is None else found)
+        return self._missing
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.pid is not None:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = None
+
+
 class Claims:
     """Two outputs may never claim one path (case-insensitively: macOS and some hosts fold case)."""
 

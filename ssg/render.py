@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -22,7 +22,7 @@ from . import metadata
 from .metadata import Crumb, MetaTag
 from .problems import Problem, Problems
 from .site import Archive, term_slug
-from .state import digest
+from .state import digest, strings_key
 from .urls import Urls
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -227,9 +227,10 @@ def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple
     return (FeedLink("application/rss+xml", f"{title} (RSS)", rss), FeedLink("application/atom+xml", f"{title} (Atom)", atom))
 
 
-@dataclass(frozen=True)
-class Planned:
-    """One page the build will produce, with a fingerprint of everything that shapes it."""
+class Planned(NamedTuple):
+    """One page the build will produce, with a fingerprint of everything that shapes it. A
+    named tuple rather than a frozen dataclass: every build makes one per page of the site, and
+    a tuple is made several times faster."""
 
     path: str  # site path
     key: str
@@ -248,7 +249,6 @@ class PageRenderer:
         self.config, self.urls, self.env, self.archive, self.problems = config, urls, env, archive, problems
         self.html_source = html_source
         self.related = related or {}
-        self._related_fps: dict[str, str] | None = None
         self._search_parts = None
         self._related_views: dict[str, RelatedLink] = {}
         self._teasers: dict[str, ArticleView] = {}  # an article is listed on several index pages
@@ -393,18 +393,6 @@ class PageRenderer:
         return html.encode("utf-8")
 
     # --- the plan: every page, with its fingerprint -------------------------------------
-    def _link_key(self, a: Article | None):
-        return None if a is None else (a.title, self.article_path(a))
-
-    def _related_key(self, relpath: str) -> str:
-        """What an article page shows of its related stories (title, path, date, section): the
-        fingerprint of each, which covers them all (the permalink pattern is in the global key)
-        at the price of re-rendering the few pages listing a story whose body alone changed."""
-        fps = self._related_fps
-        if fps is None:  # each story is listed on several pages: look its fingerprint up once
-            fps = self._related_fps = {r: self.fingerprint(a) for r, a in self.archive.articles.items()}
-        return " ".join(map(fps.__getitem__, self.related.get(relpath, ())))
-
     @staticmethod
     def lastmod(articles) -> str | None:
         """The sitemap's lastmod of a page showing these articles: the latest date or update."""
@@ -424,19 +412,27 @@ class PageRenderer:
             count = max(1, -(-len(s.keys) // size))
             for n in range(1, count + 1):
                 keys = s.keys[(n - 1) * size : n * size]
-                key = digest(g, "section", s.name, s.slug, len(s.keys), n, [self._fps[k] for k in keys])
+                key = strings_key(g, "section", s.name, s.slug, str(len(s.keys)), str(n), " ".join([self._fps[k] for k in keys]))
                 pages.append(Planned(self.urls.section_path(s.slug, n), key, f"section {s.name!r}", "section", (s.slug, n),
                                      self._lastmod(keys)))
-        articles, fps, path_of, lastmod = self.archive.articles, self._fps, self.article_path, self._lastmod
+        articles, fps, path_of, related, days = self.archive.articles, self._fps, self.article_path, self.related, self._days
         for s in self.archive.sections:
-            # What each article's neighbours show of it (``_link_key``), worked out once per article.
+            # What each article's neighbours show of it (title, path), worked out once per article.
             keys = s.keys
-            links = [self._link_key(articles[k]) for k in keys] + [None]
-            for i, relpath in enumerate(keys):
-                key = digest(g, "article", fps[relpath], links[i + 1], links[i - 1] if i else None,
-                             self._related_key(relpath))
-                pages.append(Planned(path_of(articles[relpath]), key, f"content/{relpath}", "article", relpath,
-                                     lastmod((relpath,))))
+            shown = [articles[k] for k in keys]
+            titles = [a.title for a in shown] + [""]
+            paths = [path_of(a) for a in shown] + [""]  # "": no neighbour (a path is never empty)
+            for i, relpath in enumerate(keys):  # older: i + 1; newer: i - 1 (-1, the "", for the first)
+                # The related stories: the fingerprint of each covers all a page shows of them
+                # (title, path, date, section; the permalink pattern is in the global key) at the
+                # price of re-rendering the few pages listing a story whose body alone changed.
+                key = strings_key(g, "article", fps[relpath], titles[i + 1], paths[i + 1], titles[i - 1], paths[i - 1],
+                                  " ".join(map(fps.__getitem__, related.get(relpath, ()))))
+                day = days.get(relpath)
+                if day is None:  # as in ``_lastmod``, which the listings share
+                    a = shown[i]
+                    day = days[relpath] = max(a.date, a.updated or a.date).date().isoformat()
+                pages.append(Planned(paths[i], key, "content/" + relpath, "article", relpath, day))
         pages.extend(self.plan_archives())
         if self.config.search.enabled:  # not in the sitemap: a search page has nothing to index
             pages.append(Planned(self.urls.search_path, digest(g, "search", [part.folder for part in self.search_parts()]),
@@ -572,7 +568,7 @@ class PageRenderer:
         count = max(1, -(-len(keys) // size))
         for n in range(1, count + 1):
             shown = keys[(n - 1) * size : n * size]
-            key = digest(g, kind, head, len(keys), n, count, [fps[k] for k in shown])
+            key = strings_key(g, kind, repr(head), str(len(keys)), str(n), str(count), " ".join([fps[k] for k in shown]))
             yield Planned(path_of(n), key, source, kind, (arg, n), self._lastmod(shown))
 
     def _lastmod(self, shown) -> str | None:

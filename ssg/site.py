@@ -370,5 +370,5 @@ def collect(
         )
     )
     archive = Archive(articles, sections, tags=_terms(found, "tags"), authors=_terms(found, "authors"),
-                      years=_years(found))
+                      years=_years(found) if config.archives.enabled else ())  # nothing shows them otherwise
     return Collected(archive, parsed, next_due)

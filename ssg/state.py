@@ -34,6 +34,17 @@ def digest(*parts) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def strings_key(*parts: str) -> str:
+    """``digest`` for plain strings, the page keys made for every page of every build: joined by
+    NUL, ~2.5 times faster than a repr. No path and no cleaned text (``content.clean_text``)
+    holds a NUL; should a part hold one anyway, the join could be ambiguous, and ``digest``
+    of the parts is taken instead."""
+    joined = "\0".join(parts)
+    if joined.count("\0") != len(parts) - 1:
+        return digest(*parts)
+    return hashlib.blake2b(joined.encode("utf-8"), digest_size=16).hexdigest()
+
+
 def state_path(site: Path, output_dir: str) -> Path:
     name = "".join(c if c.isalnum() else "_" for c in output_dir.strip("/")) or "public"
     return site / ".ssg" / f"build-{name}.sqlite"
@@ -103,18 +114,16 @@ class BuildState:
     # --- reads --------------------------------------------------------------------------
     def articles(self) -> dict[str, tuple[str, Article, str]]:
         """relpath -> (stat key, article, fingerprint: a hash of the stored row)."""
-        keys = self.db.execute("SELECT relpath, stat, fp FROM articles ORDER BY relpath").fetchall()
-        # One JSON document for all rows decodes about twice as fast as a row at a time.
-        (blob,) = self.db.execute("SELECT '[' || coalesce(group_concat(data, ','), '') || ']' FROM "
-                                  "(SELECT data FROM articles ORDER BY relpath)").fetchone()
+        keys = self.db.execute("SELECT relpath, stat, fp, data FROM articles ORDER BY relpath").fetchall()
         try:
-            rows = json.loads(blob)
+            # One JSON document for all rows decodes about twice as fast as a row at a time.
+            rows = json.loads("[" + ",".join([k[3] for k in keys]) + "]")
             if len(rows) != len(keys):
                 raise ValueError("row count")
         except ValueError:
             return {}  # unreadable: every article is parsed again from its file
         out = {}
-        for (relpath, stat, fp), row in zip(keys, rows):
+        for (relpath, stat, fp, _), row in zip(keys, rows):
             try:
                 out[relpath] = (stat, article_from_row(row), fp)
             except (ValueError, TypeError, KeyError):

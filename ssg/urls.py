@@ -49,13 +49,14 @@ class Urls:
             base += "/"
         return cls(base, config.permalinks.article, config.permalinks.section)
 
-    @property
+    # Worked out once: every link of every page goes through ``url``.
+    @functools.cached_property
     def base_path(self) -> str:
         """The path part of base_url: "/" or "/archive/"."""
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
 
-    @property
+    @functools.cached_property
     def origin(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"

@@ -44,6 +44,19 @@ def test_the_installed_entry_points(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr == "seeds/bad.txt: binary data, not a text file\n"
     assert r.stdout == "imported 1, updated 0, unchanged 0, duplicates 0, conflicts 0, errors 1\n"
+    # `build` leaves the process through os._exit (cli.entry): all it printed still arrives.
+    r = subprocess.run([sys.executable, "-m", "ssg", "build", "-j", "1"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and r.stderr == "seeds/bad.txt: binary data, not a text file\n"
+    assert r.stdout.startswith("imported 0, updated 0, unchanged 1") and "\nbuilt " in r.stdout
+    assert (tmp_path / "public" / "index.html").is_file()
+    r = subprocess.run([sys.executable, "-m", "ssg", "build", "--no-such-option"], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "unrecognized arguments: --no-such-option" in r.stderr and "Traceback" not in r.stderr
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "ssg"]
+    assert script.value == "ssg.cli:entry"
 
 
 def test_init_then_import(run_cli, tmp_path):

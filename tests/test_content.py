@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -138,6 +139,14 @@ def test_article_rows_round_trip_any_extra():
                    cf.body_hash("body"), False, "seeds/a.txt", extra)
     back = cf.article_from_json(cf.article_to_json(a))
     assert back == a and back.extra == extra
+    # Made without __init__: every field is set, and nothing else, exactly as the constructor would.
+    assert vars(back) == vars(a)
+    full = cf.Article("w/b.md", "T", dt.datetime(2024, 1, 1, tzinfo=UTC), "World", "world", "b", "S", "h", True, None,
+                      {}, ("Tag",), ("Ann",), dt.datetime(2024, 2, 1, tzinfo=UTC), "/i.png", 42, ("word",))
+    again = cf.article_from_json(cf.article_to_json(full))
+    assert vars(again) == vars(full) and list(vars(again)) == [f.name for f in dataclasses.fields(cf.Article)]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        again.title = "changed"
     assert cf.row_fingerprint(cf.article_to_json(a)) == cf.row_fingerprint(cf.article_to_json(back))
 
 
