@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config, load_config
 from .importer import import_seeds
-from .output import Claims, FullPublisher, IncrementalPublisher, MissingFiles, recover
+from .output import Claims, FullPublisher, IncrementalPublisher, OutputCheck, recover, remove_empty_folders
 from . import search, sitemap
 from .problems import Problem, Problems, SsgError
 from .content import body_hash
@@ -274,10 +274,14 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     try:
         jobs = options.jobs or os.cpu_count() or 1
         previous = {} if options.clean else state.outputs()
-        full = options.clean or not previous or not output.is_dir()
+        # An existing output folder is updated in place: changed files through a journal, the
+        # rest left alone (a --clean build, which renders everything again, rewrites only what
+        # differs). Only a first build stages a whole site and moves it into place.
+        full = not output.is_dir()
         # Outputs deleted by hand since the last build must be made again, even when nothing else
         # changed: looked for (on another core) while the content is scanned.
-        present = None if full else MissingFiles(output, list(previous), parallel=jobs > 1)
+        # A --clean build (or one that lost the state) removes whatever else the folder holds.
+        present = None if full else OutputCheck(output, list(previous) if previous else None, parallel=jobs > 1)
         scanned_ns = time.time_ns()
         listing = scan(content_root)
         theme_files = _files(theme.template_dirs(site) + theme.static_dirs(site))
@@ -290,7 +294,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         timings("scan")
         due = state.get("next_due")
         journal = output.parent / f".{output.name}.journal"
-        if (fingerprint and state.get("fingerprint") == fingerprint and not full and not journal.exists()
+        if (fingerprint and state.get("fingerprint") == fingerprint and previous and present is not None and not journal.exists()
                 and (not due or now < dt.datetime.fromisoformat(due)) and not present.missing()):
             report.nothing_changed = report.published = True
             recover(output)  # what a killed build left beside public/ goes even when nothing changed
@@ -349,7 +353,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         outputs: dict[str, str] = {}
         search_work: list[Path] = []  # Pagefind's private folders, removed once published
         try:
-            missing = set() if full else present.missing()
+            missing = present.missing() if present is not None and previous else set()
 
             def unchanged(rel: str, key: str) -> bool:
                 return not full and previous.get(rel) == key and rel not in missing
@@ -412,11 +416,16 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                 publisher.abort()
                 report.seconds = time.perf_counter() - started
                 return report
+            folders: list[str] = []
             if not full:
-                for rel in sorted(set(previous) - set(outputs)):
+                before = previous
+                if not previous:  # a --clean build, a lost state: whatever the folder holds
+                    before, folders = present.contents()
+                for rel in sorted(set(before) - set(outputs)):
                     publisher.remove(rel)
                     report.removed += 1
             publisher.commit()
+            remove_empty_folders(output, folders)  # as a staged site would have none
             timings("publish")
         except BaseException:
             publisher.abort()

@@ -1,10 +1,10 @@
 """The one writer: every file ssg produces goes through here.
 
 ``write_atomic`` replaces one file so that a reader (or a crash) sees the old or the new bytes,
-never half of them. A build publishes through ``FullPublisher`` (stage a whole site beside the
-output folder, swap it in) or, for small changes to an existing site, ``IncrementalPublisher``
-(stage the changed files, then commit them under a journal). ``Claims`` refuses two outputs on
-one path.
+never half of them. A first build publishes through ``FullPublisher`` (stage a whole site
+beside the output folder, move it into place; over an existing folder it would swap the two);
+every later one, ``--clean`` included, through ``IncrementalPublisher`` (stage the files whose
+bytes changed, then commit them under a journal). ``Claims`` refuses two outputs on one path.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -112,27 +113,73 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-def _remove_in_background(folder: Path) -> None:
+def _remove_in_background(folder: Path, output: Path) -> None:
     """Delete the replaced site in a detached process: the new one is already live, and a
-    20,000-file tree takes a second to delete. Should that process die, ``recover`` deletes it
-    on the next build."""
+    20,000-file tree takes a second to delete. The folder is first renamed ``.NAME.trash-*``
+    (never taken for a site to roll back to) and locked while it is being deleted, so that the
+    next build's ``recover`` leaves it to that process instead of deleting it again, in line,
+    itself; should that process die, the lock goes with it and ``recover`` deletes the rest."""
+    trash = output.parent / f".{output.name}.trash-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        os.replace(folder, trash)
+    except OSError:
+        trash = folder
+    lock = _lock_folder(trash, exclusive=True)
     try:
         pid = os.fork()
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+        if lock is not None:
+            os.close(lock)
+        shutil.rmtree(trash, ignore_errors=True)
         return
     if pid == 0:  # child: detach, let go of the terminal and pipes, delete, vanish
         try:
             os.setsid()
             if os.fork() == 0:
+                os.nice(19)  # background work: the next build must not wait for the CPU it takes
                 devnull = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
-                os.closerange(3, 1 << 16)  # the build's lock, its SQLite connection…: not ours
-                shutil.rmtree(folder, ignore_errors=True)
+                # The build's lock, its SQLite connection…: not ours. The folder's lock: ours.
+                keep = lock if lock is not None else 1 << 16
+                os.closerange(3, keep)
+                os.closerange(keep + 1, 1 << 16)
+                shutil.rmtree(trash, ignore_errors=True)
         finally:
             os._exit(0)
+    if lock is not None:
+        os.close(lock)  # the deleting process holds the lock now
     os.waitpid(pid, 0)
+
+
+def _lock_folder(folder: Path, exclusive: bool) -> int | None:
+    """A descriptor of ``folder`` holding a ``flock`` on it, or None when it is locked already
+    (or cannot be locked here)."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _being_removed(folder: Path) -> bool:
+    """Whether a ``_remove_in_background`` process is deleting ``folder`` now."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # not POSIX: no such process either
+        return False
+    fd = _lock_folder(folder, exclusive=False)
+    if fd is None:
+        return folder.is_dir()  # locked (or, harmlessly, unlockable): left alone
+    os.close(fd)
+    return False
 
 
 def recover(output: Path) -> None:
@@ -141,7 +188,8 @@ def recover(output: Path) -> None:
     - ``.NAME.journal`` exists: an incremental commit was under way; it is rolled forward
       (every file it names was complete in ``.NAME.pending`` before the journal was written);
     - ``.NAME.old-*`` with no ``NAME``: a full swap died between its two renames: rolled back;
-    - anything else (staging, pending without journal, old copies) is deleted.
+    - anything else (staging, pending without journal, old copies) is deleted, but for the
+      replaced sites a detached process is deleting now (``_remove_in_background``).
     """
     parent, name = output.parent, output.name
     journal = parent / f".{name}.journal"
@@ -157,16 +205,13 @@ def recover(output: Path) -> None:
     if not output.exists() and olds:
         os.replace(olds[-1], output)
         olds = olds[:-1]
-    for leftover in [*olds, *parent.glob(f".{name}.staging-*"), pending]:
+    trash = [t for t in parent.glob(f".{name}.trash-*") if not _being_removed(t)]
+    for leftover in [*olds, *parent.glob(f".{name}.staging-*"), *trash, pending]:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _apply(output: Path, pending: Path, write: list[str], delete: list[str]) -> None:
-    for rel in write:
-        src = pending / rel
-        if src.exists():
-            (output / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, output / rel)
+    # Deletions first: a file no longer produced may stand where a new file needs a folder.
     for rel in delete:
         target = output / rel
         try:
@@ -180,26 +225,55 @@ def _apply(output: Path, pending: Path, write: list[str], delete: list[str]) -> 
             except OSError:
                 break
             folder = folder.parent
+    for rel in write:
+        src = pending / rel
+        if src.exists():
+            (output / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, output / rel)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file (not a link) holding exactly ``data``: one open, one
+    fstat and, only when the sizes agree, one read (a clean build asks this of every output)."""
     try:
-        return path.stat().st_size == len(data) and not path.is_symlink() and path.read_bytes() == data
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
-class MissingFiles:
-    """Which of the files ``rels`` (relative to ``folder``) are missing, say deleted by hand since
-    the last build. A stat per file costs ~20 ms for 12,000 outputs, so with ``parallel`` a
-    forked child does it on another core while the build goes on; ``missing()`` collects the
-    answer (or, should the child fail, looks itself)."""
+def remove_empty_folders(output: Path, folders: list[str]) -> None:
+    """Remove those of ``folders`` (below ``output``) that are empty, deepest first."""
+    for rel in sorted(folders, key=lambda r: r.count("/"), reverse=True):
+        try:
+            os.rmdir(output / rel)
+        except OSError:
+            pass
 
-    def __init__(self, folder: Path, rels: list[str], parallel: bool = True):
-        self.prefix, self.rels = f"{folder}{os.sep}", rels
+
+class OutputCheck:
+    """What the output folder holds, looked at once while the build goes on: in a forked child,
+    on another core (``parallel``), else (or should the child fail) in process when asked.
+
+    With ``rels``, the last build's outputs: which of them are missing (deleted by hand since),
+    a stat each (~20 ms for 12,000). Without (a ``--clean`` build, a lost state): every file and
+    folder below ``folder`` (~0.2 s at 10,000 articles)."""
+
+    def __init__(self, folder: Path, rels: list[str] | None, parallel: bool = True):
+        self.folder, self.rels = folder, rels
         self.pid = self.fd = None
+        self._entries: list[str] | None = None
         self._missing: set[str] | None = None
-        if parallel and hasattr(os, "fork") and rels:
+        if parallel and hasattr(os, "fork") and rels != []:
             read, write = os.pipe()
             try:
                 pid = os.fork()
@@ -211,8 +285,7 @@ class MissingFiles:
                 status = 1
                 try:
                     os.close(read)
-                    data = "\0".join(self._look()).encode("utf-8")
-                    view = memoryview(data + b"\0ok")
+                    view = memoryview("\0".join(self._look()).encode("utf-8") + b"\0ok")
                     while view:
                         view = view[os.write(write, view):]
                     status = 0
@@ -222,11 +295,24 @@ class MissingFiles:
             self.pid, self.fd = pid, read
 
     def _look(self) -> list[str]:
-        isfile, prefix = os.path.isfile, self.prefix
-        return [rel for rel in self.rels if not isfile(prefix + rel)]
+        """"f" + path of each file (missing ones with ``rels``), "d" + path of each folder."""
+        if self.rels is not None:
+            isfile, prefix = os.path.isfile, f"{self.folder}{os.sep}"
+            return ["f" + rel for rel in self.rels if not isfile(prefix + rel)]
+        out = []
+        root = str(self.folder)
+        for here, dirs, files in os.walk(root):
+            rel = os.path.relpath(here, root).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            if prefix:
+                out.append("d" + rel)
+            out += ["f" + prefix + name for name in files]
+            # A link to a folder is not walked into: it is an output of no build, and goes.
+            out += ["f" + prefix + name for name in dirs if os.path.islink(os.path.join(here, name))]
+        return out
 
-    def missing(self) -> set[str]:
-        if self._missing is None:
+    def _answer(self) -> list[str]:
+        if self._entries is None:
             found = None
             if self.fd is not None:
                 chunks = []
@@ -235,9 +321,22 @@ class MissingFiles:
                 self.close()
                 data = b"".join(chunks)
                 if data.endswith(b"\0ok"):  # complete: the child neither died nor was cut short
-                    found = [rel for rel in data[:-3].decode("utf-8").split("\0") if rel]
-            self._missing = set(self._look() if found is None else found)
+                    found = [entry for entry in data[:-3].decode("utf-8").split("\0") if entry]
+            self._entries = self._look() if found is None else found
+        return self._entries
+
+    def missing(self) -> set[str]:
+        """Those of ``rels`` that are not files."""
+        assert self.rels is not None
+        if self._missing is None:
+            self._missing = {entry[1:] for entry in self._answer()}
         return self._missing
+
+    def contents(self) -> tuple[list[str], list[str]]:
+        """(files, folders) below ``folder``, relative, with POSIX separators; links count as files."""
+        assert self.rels is None
+        entries = self._answer()
+        return [e[1:] for e in entries if e[0] == "f"], [e[1:] for e in entries if e[0] == "d"]
 
     def close(self) -> None:
         if self.fd is not None:
@@ -281,6 +380,7 @@ class FullPublisher:
         output.parent.mkdir(parents=True, exist_ok=True)
         recover(output)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=output.parent))
+        self.replacing = output.exists()  # a first build (the usual case) has nothing to compare with
         self.written = 0
         self.reused = 0
 
@@ -288,16 +388,15 @@ class FullPublisher:
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         current = self.output / rel
-        if _same_bytes(current, data):
+        if self.replacing and _same_bytes(current, data):
             try:
                 os.link(current, target)
                 self.reused += 1
                 return
             except OSError:
                 pass
-        with open(target, "wb") as fh:
+        with open(target, "wb") as fh:  # a new file: open() gives it the umask's mode already
             fh.write(data)
-        os.chmod(target, _MODE)
         self.written += 1
 
     def keep(self, rel: str) -> None:
@@ -321,7 +420,7 @@ class FullPublisher:
             else:
                 os.replace(self.output, old)
                 os.replace(self.staging, self.output)
-            _remove_in_background(old)
+            _remove_in_background(old, self.output)
         else:
             os.replace(self.staging, self.output)
 
@@ -354,9 +453,8 @@ class IncrementalPublisher:
             return
         target = self.pending / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as fh:
+        with open(target, "wb") as fh:  # a new file: open() gives it the umask's mode already
             fh.write(data)
-        os.chmod(target, _MODE)
         self.write.append(rel)
         self.written += 1
 

@@ -121,7 +121,7 @@ def stats(root: Path) -> dict[str, tuple[bytes, int, int]]:
 def leftovers(output: Path, wait: float = 10.0) -> list[str]:
     """Working folders/files a build keeps beside its output folder while it runs.
 
-    A full build hands the replaced site (``.public.old-PID``) to a detached process that
+    A full build hands the replaced site (``.public.trash-*``) to a detached process that
     deletes it: wait (up to ``wait`` seconds) for that to finish before looking."""
 
     def found() -> list[str]:
@@ -129,7 +129,7 @@ def leftovers(output: Path, wait: float = 10.0) -> list[str]:
 
     deadline = time.monotonic() + wait
     names = found()
-    while any(".old-" in n for n in names) and time.monotonic() < deadline:
+    while any(".old-" in n or ".trash-" in n for n in names) and time.monotonic() < deadline:
         time.sleep(0.02)
         names = found()
     return names

@@ -91,15 +91,18 @@ os.replace = replace
 if os.environ.get("PAUSE_AT_ADD"):  # stop at the n-th file staged until PAUSE_FILE exists
     import time
     import ssg.output
-    added, real_add = [0], ssg.output.FullPublisher.add
-    def add(self, rel, data):
-        added[0] += 1
-        if added[0] == int(os.environ["PAUSE_AT_ADD"]):
-            open(os.environ["PAUSE_FILE"] + ".paused", "w").close()
-            while not os.path.exists(os.environ["PAUSE_FILE"]):
-                time.sleep(0.01)
-        return real_add(self, rel, data)
-    ssg.output.FullPublisher.add = add
+    added = [0]
+    def pausing(real_add):
+        def add(self, rel, data):
+            added[0] += 1
+            if added[0] == int(os.environ["PAUSE_AT_ADD"]):
+                open(os.environ["PAUSE_FILE"] + ".paused", "w").close()
+                while not os.path.exists(os.environ["PAUSE_FILE"]):
+                    time.sleep(0.01)
+            return real_add(self, rel, data)
+        return add
+    for publisher in (ssg.output.FullPublisher, ssg.output.IncrementalPublisher):
+        publisher.add = pausing(publisher.add)
 if os.environ.get("CRASH_LOG"):
     atexit.register(lambda: open(os.environ["CRASH_LOG"], "w").write("\n".join(log)))
 from ssg.cli import main
@@ -347,8 +350,8 @@ def test_sigkill_at_many_moments_keeps_public_and_content_whole(tmp_path, run_cl
 
 def test_a_second_build_waits_for_the_first_and_never_publishes_a_partial_site(tmp_path):
     """Two builds of one output folder at once: the second waits for the first (a lock in
-    .ssg/). Without it, the second's clean-up of leftovers deleted the first's staging folder
-    while it was being filled, and the first then swapped in a partial site."""
+    .ssg/). Without it, the second's clean-up of leftovers deleted the first's staging (or
+    pending) folder while it was being filled, and the first then published a partial site."""
     rng = random.Random(SEED)
     site = tmp_path / "site"
     write_initial(site, rng)
@@ -356,7 +359,7 @@ def test_a_second_build_waits_for_the_first_and_never_publishes_a_partial_site(t
     assert code == 0, err
     expected = hashes(site / "public")
     go = tmp_path / "go"
-    # The first build stops half way through staging the site, until the second is running.
+    # The first build stops half way through staging its files, until the second is running.
     first = ssg(site, "-j", "1", "--clean", PAUSE_AT_ADD="200", PAUSE_FILE=str(go))
     second = None
     try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssg.markdown import Renderer, escape_line, escape_text
+from ssg.markdown import Renderer, escape_line, escape_text, plain_html
 
 RENDER = Renderer()
 
@@ -101,3 +102,57 @@ def test_ordinary_markdown_still_works():
     out = RENDER("# Title\n\n*em* **strong** `code` [link](https://example.org/)\n\n- a\n- b\n")
     assert "<h1>Title</h1>" in out and "<em>em</em>" in out and "<strong>strong</strong>" in out
     assert "<code>code</code>" in out and '<a href="https://example.org/">link</a>' in out and "<li>a</li>" in out
+
+
+# --- plain paragraphs skip mistune (markdown.plain_html): the same HTML, always ------------------
+
+MISTUNE = Renderer()._md  # mistune itself, without the plain-paragraph path
+LINE_CHARS = "abcXYZ\u00e9\u4e2d\u0661 " * 6 + "0123456789.,;:!?'\"()/%£$-=+#*_`[]<>|~&\\^{}@\t\u00a0\u2028\x0b\x0c\x00\x1f\x7f\u201c\u2018"
+
+
+# Mostly what the plain path takes, so that the comparison happens often (about half the time).
+SAFE_CHARS = "abcXYZ\u00e9\u4e2d\u0661 " * 4 + "0123456789.,;:!?'\"()/%£$-=+\u201c\u2018"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=LINE_CHARS, max_size=25), st.text(alphabet=SAFE_CHARS, max_size=25)),
+                max_size=8))
+def test_plain_paragraphs_give_exactly_what_mistune_gives(lines):
+    text = "\n".join(lines)
+    fast = plain_html(text)
+    assert fast is None or fast == MISTUNE(text), (text, fast, MISTUNE(text))
+    assert RENDER(text) == MISTUNE(text)
+
+
+def test_ordinary_news_text_takes_the_plain_path():
+    text = ('The Prime Minister said "we will not" - and 3,000 people (a record) came.\n\n'
+            "It's 5.5% more than in 2004, £3bn: the “largest” rise.\nA second line.\n\n\n2004 was a year.\n")
+    assert plain_html(text) == MISTUNE(text) == (
+        "<p>The Prime Minister said &quot;we will not&quot; - and 3,000 people (a record) came.</p>\n"
+        "<p>It's 5.5% more than in 2004, £3bn: the “largest” rise.\nA second line.</p>\n<p>2004 was a year.</p>\n")
+    for markup in ("1. a list", "a *b*", "x  \ny", "a\n===", "    code", "a & b", "- item", "a\tb", "> q"):
+        assert plain_html(markup) is None, markup
+    # Every whitespace character but the space and the newline, and every control character.
+    for c in [chr(i) for i in range(0x110000) if chr(i).isspace() and chr(i) not in " \n"] + \
+            [chr(i) for i in (*range(0x20), 0x7f) if chr(i) != "\n"]:
+        assert plain_html(f"a{c}b") is None, hex(ord(c))
+
+
+BBC = (Path(__file__).resolve().parents[1] / "../shared/corpora/bbc").resolve()
+
+
+@pytest.mark.skipif(not BBC.is_dir(), reason=f"BBC corpus not found at {BBC} (../shared/corpora is not available here)")
+def test_plain_path_agrees_with_mistune_on_every_bbc_body():
+    taken = total = 0
+    for path in sorted(BBC.rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        body = text.split("\n", 1)[1] if "\n" in text else ""
+        paragraphs = [[line.strip() for line in p.split("\n") if line.strip()] for p in re.split(r"\n\s*\n", body)]
+        for markdown in (escape_text([p for p in paragraphs if p]), body):  # as imported; as if typed by hand
+            total += 1
+            fast = plain_html(markdown)
+            if fast is not None:
+                taken += 1
+                assert fast == MISTUNE(markdown), path
+    assert total > 4000 and taken > total // 10, (taken, total)
+    print(f"plain path taken for {taken} of {total} BBC bodies")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.output import Claims, MissingFiles, write_atomic
+from ssg.output import Claims, OutputCheck, write_atomic
 from sitekit import article, build, make_site
 
 
@@ -29,17 +29,29 @@ def test_missing_files_found_in_a_child_or_in_process(tmp_path, parallel):
     (out / "é/ü.html").unlink()
     (out / "dir-not-file/index.html").unlink()
     (out / "dir-not-file/index.html").mkdir()  # a folder where the file was is not the file
-    checker = MissingFiles(out, rels + ["never/made.html"], parallel=parallel)
+    checker = OutputCheck(out, rels + ["never/made.html"], parallel=parallel)
     assert (checker.pid is not None) == parallel
     assert checker.missing() == {"a/b/index.html", "é/ü.html", "dir-not-file/index.html", "never/made.html"}
     assert checker.missing() is checker.missing()  # asked once, remembered
     assert checker.pid is None and checker.fd is None  # the child was waited for
 
 
+@pytest.mark.parametrize("parallel", [True, False])
+def test_the_contents_of_a_folder_in_a_child_or_in_process(tmp_path, parallel):
+    out, rels = _folder(tmp_path)
+    (out / "empty").mkdir()
+    os.symlink(out / "a", out / "link-to-a")
+    check = OutputCheck(out, None, parallel=parallel)
+    assert (check.pid is not None) == parallel
+    files, folders = check.contents()
+    assert sorted(files) == sorted(rels + ["link-to-a"])
+    assert sorted(folders) == ["a", "a/b", "dir-not-file", "empty", "é"]
+
+
 def test_missing_files_none_missing_and_nothing_asked(tmp_path):
     out, rels = _folder(tmp_path)
-    assert MissingFiles(out, rels).missing() == set()
-    empty = MissingFiles(out, [])
+    assert OutputCheck(out, rels).missing() == set()
+    empty = OutputCheck(out, [])
     assert empty.pid is None and empty.missing() == set()
 
 
@@ -47,22 +59,22 @@ def test_a_child_that_fails_is_not_trusted(tmp_path, monkeypatch):
     out, rels = _folder(tmp_path)
     (out / "feed.xml").unlink()
     parent = os.getpid()
-    look = MissingFiles._look
+    look = OutputCheck._look
 
     def failing_in_the_child(self):
         if os.getpid() != parent:
             raise RuntimeError("the child fails")
         return look(self)
 
-    monkeypatch.setattr(MissingFiles, "_look", failing_in_the_child)
-    checker = MissingFiles(out, rels)
+    monkeypatch.setattr(OutputCheck, "_look", failing_in_the_child)
+    checker = OutputCheck(out, rels)
     assert checker.pid is not None
     assert checker.missing() == {"feed.xml"}  # looked again in process
 
 
 def test_close_without_asking_leaves_no_child(tmp_path):
     out, rels = _folder(tmp_path)
-    checker = MissingFiles(out, rels)
+    checker = OutputCheck(out, rels)
     pid = checker.pid
     checker.close()
     checker.close()  # twice is harmless
@@ -107,3 +119,91 @@ def test_an_output_deleted_by_hand_is_made_again_even_when_nothing_changed(tmp_p
     assert (page.read_bytes(), feed.read_bytes()) == before
     report, _ = build(site, jobs=jobs)
     assert report.nothing_changed
+
+
+def test_a_replaced_site_being_deleted_is_left_to_its_deleter(tmp_path):
+    """The next build's recover() skips a replaced site that a detached process is deleting
+    (it would otherwise delete it again, in line, and the build would wait for it), but deletes
+    one whose deleter died (no lock), and a leftover copy of a dead build."""
+    from ssg.output import _lock_folder, recover
+
+    output = tmp_path / "public"
+    output.mkdir()
+    busy, dead, old = (tmp_path / n for n in (".public.trash-1-1", ".public.trash-2-2", ".public.old-3-3"))
+    for folder in (busy, dead, old):
+        (folder / "a").mkdir(parents=True)
+        (folder / "a" / "index.html").write_text("x")
+    lock = _lock_folder(busy, exclusive=True)
+    assert lock is not None
+    try:
+        recover(output)
+        assert busy.is_dir() and not dead.exists() and not old.exists()
+    finally:
+        os.close(lock)
+    recover(output)
+    assert not busy.exists()
+
+
+def test_full_builds_leave_no_copies_behind(tmp_path):
+    site = make_site(tmp_path, {"content/world/a.md": article("Alpha", "2024-05-01T08:00:00+00:00", "World", "A.", slug="a")})
+    for _ in range(3):
+        build(site, clean=True)
+    from sitekit import leftovers
+
+    assert leftovers(site / "public") == []
+
+
+def test_a_staged_site_that_cannot_be_swapped_in_leaves_the_old_one(tmp_path, monkeypatch):
+    import ssg.output
+    from ssg.output import FullPublisher
+    from sitekit import leftovers, stats
+
+    out, rels = _folder(tmp_path)
+    before = stats(out)
+    publisher = FullPublisher(out)
+    publisher.add("index.html", b"new")
+    publisher.keep("feed.xml")
+
+    def boom(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ssg.output, "_exchange", boom)
+    with pytest.raises(OSError):
+        publisher.commit()
+    publisher.abort()
+    assert stats(out) == before and leftovers(out) == []
+    monkeypatch.undo()
+    publisher = FullPublisher(out)
+    publisher.add("index.html", b"new")
+    publisher.commit()
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"] and (out / "index.html").read_bytes() == b"new"
+    assert leftovers(out) == []
+
+
+def test_a_clean_build_updates_the_folder_in_place_and_removes_strays(tmp_path):
+    site = make_site(tmp_path, {"content/world/a.md": article("Alpha", "2024-05-01T08:00:00+00:00", "World", "A.", slug="a")})
+    build(site)
+    out = site / "public"
+    from sitekit import stats, tree
+
+    before = stats(out)
+    (out / "stray.html").write_text("not made by ssg")
+    (out / "old" / "deep").mkdir(parents=True)
+    (out / "old" / "deep" / "index.html").write_text("gone")
+    (out / "empty" / "folders").mkdir(parents=True)
+    os.symlink(out / "world", out / "linked")
+    os.unlink(out / "world/a/index.html")
+    (out / "world/index.html").write_text("edited by hand")
+    report, _ = build(site, clean=True)
+    assert report.removed == 3  # stray.html, old/deep/index.html, the link
+    after = stats(out)
+    assert {r: v[0] for r, v in after.items()} == {r: v[0] for r, v in before.items()}
+    assert not (out / "old").exists() and not (out / "empty").exists() and not (out / "linked").exists()
+    # Files whose bytes were right were neither rewritten nor replaced: same inode and time.
+    for rel, (_, mtime, inode) in before.items():
+        if rel not in ("world/a/index.html", "world/index.html"):
+            assert after[rel][1:] == (mtime, inode), rel
+    fresh = make_site(tmp_path, {"content/world/a.md": article("Alpha", "2024-05-01T08:00:00+00:00", "World", "A.", slug="a")},
+                      name="fresh")
+    build(fresh)
+    assert tree(out) == tree(fresh / "public")
