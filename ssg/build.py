@@ -425,7 +425,8 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                     publisher.remove(rel)
                     report.removed += 1
             publisher.commit()
-            remove_empty_folders(output, folders)  # as a staged site would have none
+            if folders:
+                remove_empty_folders(output, folders, outputs)  # as a staged site would have none
             timings("publish")
         except BaseException:
             publisher.abort()

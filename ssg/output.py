@@ -251,9 +251,16 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         os.close(fd)
 
 
-def remove_empty_folders(output: Path, folders: list[str]) -> None:
-    """Remove those of ``folders`` (below ``output``) that are empty, deepest first."""
-    for rel in sorted(folders, key=lambda r: r.count("/"), reverse=True):
+def remove_empty_folders(output: Path, folders: list[str], files) -> None:
+    """Remove those of ``folders`` (below ``output``) that are empty, deepest first; the folders
+    holding any of ``files`` (relative paths) are not even tried."""
+    holding = set()
+    for rel in files:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in holding:
+            holding.add(folder)
+            folder = folder.rpartition("/")[0]
+    for rel in sorted((f for f in folders if f not in holding), key=lambda r: r.count("/"), reverse=True):
         try:
             os.rmdir(output / rel)
         except OSError:
