@@ -278,9 +278,10 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         # rest left alone (a --clean build, which renders everything again, rewrites only what
         # differs). Only a first build stages a whole site and moves it into place.
         full = not output.is_dir()
-        # Outputs deleted by hand since the last build must be made again, even when nothing else
-        # changed: looked for (on another core) while the content is scanned.
-        # A --clean build (or one that lost the state) removes whatever else the folder holds.
+        # Looked at on another core while the content is scanned: which of the last build's
+        # outputs were deleted by hand (they are made again, even when nothing else changed);
+        # without that list (--clean, a lost state), all the folder holds (what no page
+        # produces goes).
         present = None if full else OutputCheck(output, list(previous) if previous else None, parallel=jobs > 1)
         scanned_ns = time.time_ns()
         listing = scan(content_root)
