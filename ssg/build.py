@@ -393,7 +393,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             extra += _site_files(urls, pages, global_key, news=news_entries, config=config)
             if indexer is not None and not renderer.failed:
                 extra += search.index_outputs(indexer, renderer.search_parts(), pages, publisher, previous, full,
-                                              output, search_work, jobs)
+                                              missing, output, search_work, jobs)
             due_times = [t for t in (collected.next_due, news_due) if t is not None]
             static: dict[str, Path] = {}
             for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's

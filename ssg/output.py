@@ -9,8 +9,6 @@ bytes changed, then commit them under a journal). ``Claims`` refuses two outputs
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import re
@@ -79,8 +77,7 @@ class BuildLock:
 
     Without it a second build's ``recover`` would delete the first one's staging folder while
     it is being filled, and the first would then publish a partial site. The kernel releases
-    the lock when its holder dies (kill -9 included); forked workers share it, and the detached
-    process that deletes a replaced site closes it (``_remove_in_background``)."""
+    the lock when its holder dies (kill -9 included); forked workers share it."""
 
     def __init__(self, path: Path):
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _MODE)
@@ -101,95 +98,14 @@ class BuildLock:
             self.fd = None
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    AT_FDCWD, RENAME_EXCHANGE = -100, 2
-    rc = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
-    return rc == 0
-
-
-def _remove_in_background(folder: Path, output: Path) -> None:
-    """Delete the replaced site in a detached process: the new one is already live, and a
-    20,000-file tree takes a second to delete. The folder is first renamed ``.NAME.trash-*``
-    (never taken for a site to roll back to) and locked while it is being deleted, so that the
-    next build's ``recover`` leaves it to that process instead of deleting it again, in line,
-    itself; should that process die, the lock goes with it and ``recover`` deletes the rest."""
-    trash = output.parent / f".{output.name}.trash-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        os.replace(folder, trash)
-    except OSError:
-        trash = folder
-    lock = _lock_folder(trash, exclusive=True)
-    try:
-        pid = os.fork()
-    except OSError:
-        if lock is not None:
-            os.close(lock)
-        shutil.rmtree(trash, ignore_errors=True)
-        return
-    if pid == 0:  # child: detach, let go of the terminal and pipes, delete, vanish
-        try:
-            os.setsid()
-            if os.fork() == 0:
-                os.nice(19)  # background work: the next build must not wait for the CPU it takes
-                devnull = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(devnull, fd)
-                # The build's lock, its SQLite connection…: not ours. The folder's lock: ours.
-                keep = lock if lock is not None else 1 << 16
-                os.closerange(3, keep)
-                os.closerange(keep + 1, 1 << 16)
-                shutil.rmtree(trash, ignore_errors=True)
-        finally:
-            os._exit(0)
-    if lock is not None:
-        os.close(lock)  # the deleting process holds the lock now
-    os.waitpid(pid, 0)
-
-
-def _lock_folder(folder: Path, exclusive: bool) -> int | None:
-    """A descriptor of ``folder`` holding a ``flock`` on it, or None when it is locked already
-    (or cannot be locked here)."""
-    try:
-        import fcntl
-
-        fd = os.open(folder, os.O_RDONLY)
-    except (ImportError, OSError):
-        return None
-    try:
-        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def _being_removed(folder: Path) -> bool:
-    """Whether a ``_remove_in_background`` process is deleting ``folder`` now."""
-    try:
-        import fcntl  # noqa: F401
-    except ImportError:  # not POSIX: no such process either
-        return False
-    fd = _lock_folder(folder, exclusive=False)
-    if fd is None:
-        return folder.is_dir()  # locked (or, harmlessly, unlockable): left alone
-    os.close(fd)
-    return False
-
-
 def recover(output: Path) -> None:
     """Finish or undo what an interrupted earlier build left beside ``output``.
 
     - ``.NAME.journal`` exists: an incremental commit was under way; it is rolled forward
       (every file it names was complete in ``.NAME.pending`` before the journal was written);
-    - ``.NAME.old-*`` with no ``NAME``: a full swap died between its two renames: rolled back;
-    - anything else (staging, pending without journal, old copies) is deleted, but for the
-      replaced sites a detached process is deleting now (``_remove_in_background``).
+    - anything else is deleted: a first build's staging folder, pending files without a
+      journal, and the ``.NAME.old-*`` copies of replaced sites that ssg versions which
+      swapped whole sites in could leave.
     """
     parent, name = output.parent, output.name
     journal = parent / f".{name}.journal"
@@ -201,12 +117,7 @@ def recover(output: Path) -> None:
         except (OSError, ValueError, KeyError):
             pass  # a journal that cannot be read was never completed: the commit had not begun
         journal.unlink(missing_ok=True)
-    olds = sorted(parent.glob(f".{name}.old-*"))
-    if not output.exists() and olds:
-        os.replace(olds[-1], output)
-        olds = olds[:-1]
-    trash = [t for t in parent.glob(f".{name}.trash-*") if not _being_removed(t)]
-    for leftover in [*olds, *parent.glob(f".{name}.staging-*"), *trash, pending]:
+    for leftover in [*parent.glob(f".{name}.staging-*"), *parent.glob(f".{name}.old-*"), pending]:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -374,12 +285,13 @@ class Claims:
 
 
 class FullPublisher:
-    """Stages a whole new site beside the output folder, then swaps it in.
+    """A first build: stages the whole site beside the output folder, which does not exist
+    yet, then renames it into place.
 
     Nothing reaches ``output`` until ``commit``; an error, Ctrl-C or kill -9 before that leaves
-    the previous site exactly as it was. A file whose bytes equal the current output's is
-    hard-linked, not rewritten, so its modification time stays. Files no longer produced are
-    simply not staged.
+    no output folder, and the next build deletes the staging folder. (A build of an existing
+    site goes through ``IncrementalPublisher``; should an output folder with files have
+    appeared meanwhile, the rename fails and that folder is left as it is.)
     """
 
     def __init__(self, output: Path):
@@ -387,49 +299,23 @@ class FullPublisher:
         output.parent.mkdir(parents=True, exist_ok=True)
         recover(output)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=output.parent))
-        self.replacing = output.exists()  # a first build (the usual case) has nothing to compare with
         self.written = 0
         self.reused = 0
 
     def add(self, rel: str, data: bytes) -> None:
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        current = self.output / rel
-        if self.replacing and _same_bytes(current, data):
-            try:
-                os.link(current, target)
-                self.reused += 1
-                return
-            except OSError:
-                pass
         with open(target, "wb") as fh:  # a new file: open() gives it the umask's mode already
             fh.write(data)
         self.written += 1
 
-    def keep(self, rel: str) -> None:
-        """An output known to be unchanged: carried over from the current site."""
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(self.output / rel, target)
-        self.reused += 1
-
     def path(self, rel: str) -> Path:
-        """Where the bytes this build publishes at ``rel`` (added or kept) are now."""
+        """Where the bytes this build publishes at ``rel`` are now."""
         return self.staging / rel
 
     def commit(self) -> None:
         os.chmod(self.staging, 0o777 & ~_UMASK)
-        if self.output.exists():
-            # Unique per commit: the previous commit's old copy may still be being deleted.
-            old = self.output.parent / f".{self.output.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-            if _exchange(self.staging, self.output):
-                os.replace(self.staging, old)  # the previous site, now out of the way
-            else:
-                os.replace(self.output, old)
-                os.replace(self.staging, self.output)
-            _remove_in_background(old, self.output)
-        else:
-            os.replace(self.staging, self.output)
+        os.replace(self.staging, self.output)
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

@@ -29,6 +29,11 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December")
 
 
+def _day(a: Article) -> str:
+    """The ISO day of an article's date or, when later, its update: a sitemap ``lastmod``."""
+    return max(a.date, a.updated or a.date).date().isoformat()
+
+
 def display_date(d: dt.datetime) -> str:
     # Not strftime: its month names follow the process locale, and output must not.
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
@@ -396,7 +401,7 @@ class PageRenderer:
     @staticmethod
     def lastmod(articles) -> str | None:
         """The sitemap's lastmod of a page showing these articles: the latest date or update."""
-        days = [max(a.date, a.updated or a.date).date().isoformat() for a in articles]
+        days = [_day(a) for a in articles]
         return max(days) if days else None
 
     def plan(self) -> list[Planned]:
@@ -415,7 +420,7 @@ class PageRenderer:
                 key = strings_key(g, "section", s.name, s.slug, str(len(s.keys)), str(n), " ".join([self._fps[k] for k in keys]))
                 pages.append(Planned(self.urls.section_path(s.slug, n), key, f"section {s.name!r}", "section", (s.slug, n),
                                      self._lastmod(keys)))
-        articles, fps, path_of, related, days = self.archive.articles, self._fps, self.article_path, self.related, self._days
+        articles, fps, path_of, related, day = self.archive.articles, self._fps, self.article_path, self.related, self._day
         for s in self.archive.sections:
             # What each article's neighbours show of it (title, path), worked out once per article.
             keys = s.keys
@@ -428,11 +433,7 @@ class PageRenderer:
                 # price of re-rendering the few pages listing a story whose body alone changed.
                 key = strings_key(g, "article", fps[relpath], titles[i + 1], paths[i + 1], titles[i - 1], paths[i - 1],
                                   " ".join(map(fps.__getitem__, related.get(relpath, ()))))
-                day = days.get(relpath)
-                if day is None:  # as in ``_lastmod``, which the listings share
-                    a = shown[i]
-                    day = days[relpath] = max(a.date, a.updated or a.date).date().isoformat()
-                pages.append(Planned(paths[i], key, "content/" + relpath, "article", relpath, day))
+                pages.append(Planned(paths[i], key, "content/" + relpath, "article", relpath, day(relpath)))
         pages.extend(self.plan_archives())
         if self.config.search.enabled:  # not in the sitemap: a search page has nothing to index
             pages.append(Planned(self.urls.search_path, digest(g, "search", [part.folder for part in self.search_parts()]),
@@ -571,18 +572,16 @@ class PageRenderer:
             key = strings_key(g, kind, repr(head), str(len(keys)), str(n), str(count), " ".join([fps[k] for k in shown]))
             yield Planned(path_of(n), key, source, kind, (arg, n), self._lastmod(shown))
 
+    def _day(self, relpath: str) -> str:
+        """An article's day for ``lastmod``, worked out once (it is on several pages)."""
+        day = self._days.get(relpath)
+        if day is None:
+            day = self._days[relpath] = _day(self.archive.articles[relpath])
+        return day
+
     def _lastmod(self, shown) -> str | None:
-        """``lastmod`` of the articles with these keys, each article's day worked out once (an
-        article is on several listings)."""
-        days, articles, latest = self._days, self.archive.articles, None
-        for k in shown:
-            day = days.get(k)
-            if day is None:
-                a = articles[k]
-                day = days[k] = max(a.date, a.updated or a.date).date().isoformat()
-            if latest is None or day > latest:
-                latest = day
-        return latest
+        """``lastmod`` of the articles with these keys."""
+        return max(map(self._day, shown), default=None)
 
     def plan_archives(self) -> list[Planned]:
         """Term pages and indexes, year and month pages and the archive overview."""

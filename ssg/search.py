@@ -203,11 +203,11 @@ def previous_files(previous: dict[str, str]) -> dict[str, list[str]]:
     return by_key
 
 
-def kept_files(by_key: dict[str, list[str]], key: str, output: Path) -> list[str] | None:
-    """The files of the previous build's part with this key when they are all still on disk;
-    else None (the part must be indexed)."""
+def kept_files(by_key: dict[str, list[str]], key: str, missing: set[str]) -> list[str] | None:
+    """The files of the previous build's part with this key when none of them is ``missing``
+    from the output folder (``output.OutputCheck`` looked); else None (the part must be indexed)."""
     rels = sorted(by_key.get(key, ()))
-    if not rels or not all((output / rel).is_file() for rel in rels):
+    if not rels or any(rel in missing for rel in rels):
         return None
     return rels
 
@@ -250,7 +250,7 @@ def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path, w
 
 
 def index_outputs(indexer: Indexer, parts: list[Part], pages, publisher, previous: dict[str, str], full: bool,
-                  output: Path, work: list[Path], jobs: int = 1):
+                  missing: set[str], output: Path, work: list[Path], jobs: int = 1):
     """(output path, key, make bytes, source) for every index file, as build._site_files gives
     them: for each part, the previous files (kept) when none of its pages changed, else its new
     index (read from a private folder appended to ``work``: the caller removes those once
@@ -258,7 +258,7 @@ def index_outputs(indexer: Indexer, parts: list[Part], pages, publisher, previou
 
     ``parts``: ``partition`` of the articles; ``pages``: the build's planned pages, whose
     article pages are indexed, read from where the publisher has them (staged, pending or
-    unchanged in place)."""
+    unchanged in place); ``missing``: the last build's outputs no longer in the folder."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .urls import Urls
@@ -271,7 +271,7 @@ def index_outputs(indexer: Indexer, parts: list[Part], pages, publisher, previou
     for part in parts:
         indexed = [(Urls.output_file(path), keys[path]) for path in part.paths]
         key = part_key(indexer, part, indexed)
-        kept = None if full else kept_files(before, key, output)
+        kept = None if full else kept_files(before, key, missing)
         if kept is not None:
             out += [(rel, key, lambda rel=rel: (output / rel).read_bytes(), source) for rel in kept]
             continue

@@ -4,7 +4,7 @@ Built on the livereload package, whose websocket handler and livereload.js talk 
 browser. Its own file watching polls and ignores changes within 3 s of the last reload, so we
 keep only its browser side: changes come from watchdog (inotify on Linux), a burst of them is
 debounced into one rebuild that runs off the event loop, and the reload is sent only once the
-rebuild has been swapped in. A failed rebuild keeps the last good site served and shows the
+rebuild has been published. A failed rebuild keeps the last good site served and shows the
 errors in the page; fixing the file recovers with another reload.
 
 The site is built into ``.ssg/serve/`` (never into public/), with the same base_url, and

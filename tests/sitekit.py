@@ -14,7 +14,6 @@ import os
 import threading
 import shutil
 import textwrap
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -118,21 +117,9 @@ def stats(root: Path) -> dict[str, tuple[bytes, int, int]]:
     return out
 
 
-def leftovers(output: Path, wait: float = 10.0) -> list[str]:
-    """Working folders/files a build keeps beside its output folder while it runs.
-
-    A full build hands the replaced site (``.public.trash-*``) to a detached process that
-    deletes it: wait (up to ``wait`` seconds) for that to finish before looking."""
-
-    def found() -> list[str]:
-        return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}."))
-
-    deadline = time.monotonic() + wait
-    names = found()
-    while any(".old-" in n or ".trash-" in n for n in names) and time.monotonic() < deadline:
-        time.sleep(0.02)
-        names = found()
-    return names
+def leftovers(output: Path) -> list[str]:
+    """Working folders/files a build keeps beside its output folder while it runs."""
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}."))
 
 
 def page(site: Path, rel: str) -> str:

@@ -66,7 +66,7 @@ def kind(src, dst):
         return "journal"
     if dst.startswith(public + os.sep):
         return "commit"
-    if dst == public or name.startswith(".public.old-") or src == public:
+    if dst == public:  # a first build's staged site moved into place
         return "swap"
     return "other"
 
@@ -163,7 +163,6 @@ def clone(src: Path, dst: Path) -> Path:
 
 
 def remove(site: Path) -> None:
-    leftovers(site / "public")  # waits for the detached removal of a replaced site
     shutil.rmtree(site)
 
 
