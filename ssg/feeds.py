@@ -2,12 +2,17 @@
 
 Feed dates come from the articles, never from the clock, so two builds give the same bytes.
 feedgen prepends entries by default; we append in newest-first order instead.
+
+Text is shown as typed in both formats. Atom says what its text is (``type="text"``); RSS
+does not, and readers take its titles and descriptions as HTML: there, the text is escaped as
+HTML before it goes into the XML, so a typed ``<img onerror=...>`` is shown, never run.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from html import escape
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
@@ -22,6 +27,11 @@ _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 def absolutize(html: str, page_url: str) -> str:
     """Make every href/src in an HTML fragment absolute, relative to the page it came from."""
     return _URL_ATTR.sub(lambda m: m.group(1) + urljoin(page_url, m.group(2)) + m.group(3), html)
+
+
+def _html(text: str) -> str:
+    """Plain text as HTML that shows exactly that text."""
+    return escape(text, quote=False)
 
 
 def build_feeds(
@@ -68,5 +78,12 @@ def build_feeds(
     # The RSS <atom:link rel="self"> must name the RSS file itself.
     fg.link(href=rss_url, rel="self", replace=True)
     fg.link(href=home_url, rel="alternate")
+    # RSS readers take these as HTML (the Atom feed, already made, keeps the plain text).
+    fg.title(_html(title))
+    fg.description(_html(description or title))
+    for fe, (article, _, _) in zip(fg.entry(), articles):
+        fe.title(_html(article.title))
+        if article.summary:
+            fe.description(_html(article.summary))
     rss = fg.rss_str(pretty=True)
     return rss, atom

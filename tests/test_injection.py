@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -387,18 +388,25 @@ def feeds(site: Path) -> list[Path]:
     return sorted([*root.rglob("feed.xml"), *root.rglob("atom.xml")])
 
 
+def rss_text(element, name: str) -> str:
+    """An RSS title or description: HTML to readers, so it must hold no markup but escaped text."""
+    value = element.findtext(name)
+    assert "<" not in value and ">" not in value, value
+    return html.unescape(value)
+
+
 def test_rss_feeds(site):
     titles = set()
     rss = [p for p in feeds(site) if p.name == "feed.xml"]
     assert len(rss) == 7  # the site, two sections, two tags, two authors
     for path in rss:
         channel = ET.parse(path).getroot().find("channel")
-        titles.add(channel.findtext("title"))
+        titles.add(rss_text(channel, "title"))
         for item in channel.findall("item"):
-            title = item.findtext("title")
+            title = rss_text(item, "title")
             assert title in TITLES
             assert item.findtext("category") == (SEED_SECTION if title == SEED_TITLE else SECTION)
-            assert item.findtext("description") in {SUMMARY, JS_TITLE, " ".join(SEED_LINES)}
+            assert rss_text(item, "description") in {SUMMARY, JS_TITLE, " ".join(SEED_LINES)}
             check_entry_html(item.findtext("content:encoded", namespaces=NS), title)
     assert titles == {SITE_TITLE, f"{SECTION} — {SITE_TITLE}", f"{SEED_SECTION} — {SITE_TITLE}", f"Tag: {TAG_SHOWN} — {SITE_TITLE}",
                       f"Tag: {JS_TAG} — {SITE_TITLE}", f"Author: {AUTHOR_SHOWN} — {SITE_TITLE}",

@@ -4,6 +4,7 @@ determinism and incremental builds. Small inline sites (tests/sitekit.py)."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -162,7 +163,9 @@ def test_hostile_tag_is_text_everywhere(news):
     assert "<h1>&lt;script&gt;&amp;&#34;{{ x }}</h1>" in doc
     assert "<title>Tag: &lt;script&gt;&amp;&#34;{{ x }} — Test News</title>" in doc
     rss = ET.parse(out / "tags/script-x/feed.xml").getroot()
-    assert rss.find("channel").findtext("title") == f"Tag: {HOSTILE} — Test News"
+    # (RSS titles are HTML to a reader: the text is escaped there)
+    assert html.unescape(rss.find("channel").findtext("title")) == f"Tag: {HOSTILE} — Test News"
+    assert "<" not in rss.find("channel").findtext("title")
     atom = ET.parse(out / "tags/script-x/atom.xml").getroot()
     assert atom.findtext(f"{ATOM}title") == f"Tag: {HOSTILE} — Test News"
 
