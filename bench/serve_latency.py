@@ -17,10 +17,19 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 
+
+def free_port() -> int:
+    """A port nobody listens on now (``ssg serve --port`` takes 1 to 65535)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 def main() -> None:
     site = Path(sys.argv[1]).resolve()
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", "0", "-q"],
+    proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", str(free_port()), "-q"],
                             stdout=subprocess.PIPE, text=True)
     url = None
     for line in proc.stdout:

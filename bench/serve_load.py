@@ -27,6 +27,15 @@ import time
 from pathlib import Path
 
 
+
+def free_port() -> int:
+    """A port nobody listens on now (``ssg serve --port`` takes 1 to 65535)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 def rss_kb(pid: int) -> int:
     """Resident memory of a process, in kB (0 once it is gone)."""
     try:
@@ -162,7 +171,7 @@ def main() -> int:
     (site / "site.toml").write_text('title = "Load"\nbase_url = "https://example.org/"\n[search]\nenabled = false\n',
                                     encoding="utf-8")
     corpus.write_seeds(site / "seeds", articles)
-    proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", str(free_port())],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = base = None

@@ -6,14 +6,21 @@ last build's is neither rendered nor written, and a build whose whole input is u
 right after looking at file stats. An incremental build must give exactly the output of a clean
 one: the fingerprints are the dependency tracking, so anything a page shows must be in its key.
 
-Content problems leave that article out and fail the exit status; theme problems (a template
-that does not render) and output clashes keep the previous site untouched.
+Any error (a bad seed or content file, a template that does not render, two outputs on one
+path) fails the build and leaves the previous site exactly as it was: an article with a typo
+in its front matter must not disappear from the published site. ``--keep-going`` publishes the
+rest anyway when the errors are in seeds or content; template errors and clashes never publish.
+
+The output folder must be ssg's: made by it (its marker, ``output.MARKER``, lists the files it
+wrote) or recorded in the build state, or empty. A folder of other files is never emptied
+unless asked (``--replace-output``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import os
 import shutil
 from itertools import islice
@@ -24,10 +31,12 @@ from pathlib import Path
 from . import __version__
 from .config import Config, load_config
 from .importer import import_seeds
-from .output import Claims, FullPublisher, IncrementalPublisher, OutputCheck, recover, remove_empty_folders
+from .output import (MARKER, Claims, FullPublisher, IncrementalPublisher, OutputCheck, folder_entries, marker_bytes,
+                     read_marker, recover, remove_empty_folders)
 from . import search, sitemap
 from .problems import Problem, Problems, SsgError
 from .content import body_hash
+from .files import real, walk_files
 from .site import collect, read_body, scan
 from .state import BuildState, digest, state_path
 from .theme import find_theme
@@ -74,9 +83,12 @@ class BuildOptions:
     now: dt.datetime | None = None
     clean: bool = False  # ignore and rebuild the cache, render everything
     jobs: int | None = None  # worker processes; None: all cores
-    # `ssg serve`: any error keeps the last good site (the article being edited stays on screen,
-    # with the error shown over it) instead of publishing the site without the broken article.
-    keep_last_good: bool = False
+    # Publish the site without the articles (and seeds) that have errors, instead of leaving the
+    # previous site as it was (`--keep-going`).
+    keep_going: bool = False
+    # Build into an output folder that ssg did not make, deleting what it holds that no page
+    # produces (`--replace-output`; `ssg serve`'s private folder).
+    replace_output: bool = False
     # The process exits right after the build (`ssg build`): its objects are left for the exit
     # (``cli.entry``'s ``os._exit``) instead of being freed one by one, ~25 ms at 10,000 articles.
     exiting: bool = False
@@ -96,12 +108,14 @@ class BuildReport:
     seconds: float = 0.0
     published: bool = False
     nothing_changed: bool = False
+    output: str = "public"  # the output folder, as site.toml names it
 
     def summary(self) -> str:
+        folder = self.output.rstrip("/") + "/"
         if self.nothing_changed:
-            return f"nothing changed: public/ is up to date ({self.seconds:.2f} s)"
+            return f"nothing changed: {folder} is up to date ({self.seconds:.2f} s)"
         if not self.published:
-            return f"build failed: public/ left as it was ({self.seconds:.2f} s)"
+            return f"build failed: {folder} left as it was ({self.seconds:.2f} s)"
         return (f"built {self.pages:,} pages, {self.files:,} files: {self.rendered:,} rendered, "
                 f"{self.written:,} written, {self.removed:,} removed, {self.reused:,} unchanged ({self.seconds:.2f} s)")
 
@@ -261,7 +275,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     started = time.perf_counter()
     timings = _Timings()
     gc_was_on = gc.isenabled()
-    report = BuildReport()
+    report = BuildReport(output=config.output_dir)
     urls = Urls.from_config(config, options.base_url)
     output = site / config.output_dir
     content_root = site / config.content_dir
@@ -269,22 +283,35 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     # Search off (with a warning) where it cannot be had: no page, no box, so in every page's key.
     config, indexer = search.effective(config, theme.template_dirs(site), problems)
     now = options.now or dt.datetime.now(dt.timezone.utc)
-    state = BuildState(state_path(site, config.output_dir), problems, clean=options.clean, exclusive=True)
+    state = BuildState(state_path(site, config.output_dir), problems, exclusive=True)
     present = None
     try:
         jobs = options.jobs or os.cpu_count() or 1
-        previous = {} if options.clean else state.outputs()
+        previous = state.outputs()
+        recorded = bool(previous)  # a build of this folder is recorded in the state
+        if options.clean:
+            state.clear()
+            previous = {}
         # An existing output folder is updated in place: changed files through a journal, the
         # rest left alone (a --clean build, which renders everything again, rewrites only what
         # differs). Only a first build stages a whole site and moves it into place.
         full = not output.is_dir()
+        marked = None if full else read_marker(output)
+        # What may go from the folder: without the state's list of the last build's outputs,
+        # the marker's; everything it holds only on --clean in a folder that is ssg's, or when
+        # asked to replace a folder of other files.
+        walk = not full and not previous and (
+            (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
         # Looked at on another core while the content is scanned: which of the last build's
         # outputs were deleted by hand (they are made again, even when nothing else changed);
-        # without that list (--clean, a lost state), all the folder holds (what no page
-        # produces goes).
-        present = None if full else OutputCheck(output, list(previous) if previous else None, parallel=jobs > 1)
+        # or, to ``walk``, all the folder holds (what no page produces goes).
+        present = None
+        if previous:
+            present = OutputCheck(output, list(previous), parallel=jobs > 1)
+        elif walk:
+            present = OutputCheck(output, None, parallel=jobs > 1)
         scanned_ns = time.time_ns()
-        listing = scan(content_root)
+        listing = scan(content_root, site, problems, config.content_dir.rstrip("/"))
         theme_files = _files(theme.template_dirs(site) + theme.static_dirs(site))
         # A file modified within RACY_NS of the scan may change again within the same timestamp
         # tick without its stat changing (git's "racy" files): never trust its stat later.
@@ -397,8 +424,11 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             due_times = [t for t in (collected.next_due, news_due) if t is not None]
             static: dict[str, Path] = {}
             for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
-                for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                    static[path.relative_to(folder).as_posix()] = path
+                # Links may point anywhere in the site, and a theme's into its own folder.
+                roots = (real(site),) if folder.parent == site else (real(site), real(folder.parent))
+                shown = str(folder.relative_to(site)) if folder.is_relative_to(site) else str(folder)
+                for rel, entry in walk_files(folder, roots, problems, shown):
+                    static[rel] = Path(entry.path)
             for rel, path in sorted(static.items()):
                 data = path.read_bytes()
                 extra.append((rel, digest(data), lambda data=data: data, f"static file {path}"))
@@ -413,15 +443,27 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             timings("other files")
             if claims.problems:
                 raise SsgError(claims.problems)
-            if renderer.failed or (options.keep_last_good and problems.errors):
+            if renderer.failed or (problems.errors and not options.keep_going):
                 publisher.abort()
                 report.seconds = time.perf_counter() - started
                 return report
+            # The marker: rewritten only when the set of outputs changed (or it went missing).
+            if (not full and MARKER in previous and MARKER not in missing and len(previous) == len(outputs) + 1
+                    and all(rel in previous for rel in outputs)):
+                publisher.keep(MARKER)
+                outputs[MARKER] = previous[MARKER]
+            else:
+                data = marker_bytes(outputs)
+                publisher.add(MARKER, data)
+                outputs[MARKER] = hashlib.blake2b(data, digest_size=16).hexdigest()
             folders: list[str] = []
             if not full:
-                before = previous
-                if not previous:  # a --clean build, a lost state: whatever the folder holds
+                if previous:
+                    before = previous
+                elif walk:  # --clean, or a folder of other files to replace: whatever it holds
                     before, folders = present.contents()
+                else:  # the state is gone: the files the marker lists
+                    before = marked or []
                 for rel in sorted(set(before) - set(outputs)):
                     publisher.remove(rel)
                     report.removed += 1
@@ -436,7 +478,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             for folder in search_work:
                 shutil.rmtree(folder, ignore_errors=True)
         report.published = True
-        report.files = len(outputs)
+        report.files = len(outputs) - 1  # the marker is not a file of the site
         report.written, report.reused = publisher.written, publisher.reused
         state.save(
             # A build that reported problems must look at its input again next time.
@@ -465,6 +507,26 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     if options.exiting:
         _LEFT_FOR_EXIT.append(dict(locals()))
     return report
+
+
+def _not_ours(output: Path, marked, recorded: bool, options: BuildOptions, problems: Problems) -> bool:
+    """Whether ``output`` is a folder of someone else's files that this build was asked to
+    replace (``--replace-output``: it is walked, and what no page produces goes). A folder that
+    is ssg's (its marker, a recorded build) or empty: False. Any other: refused."""
+    if marked is not None or recorded:
+        return False
+    names, count = folder_entries(output, 10)
+    if not count:
+        return False
+    listed = ", ".join(names) + (f" and {count - len(names):,} more" if count > len(names) else "")
+    if not options.replace_output:
+        raise SsgError([Problem(str(output), None,
+                                f"not built: this folder was not made by ssg (no {MARKER}) and holds {count:,} "
+                                f"files or folders that a build would delete ({listed}). Build into a new or empty "
+                                "folder (output_dir in site.toml), or build with --replace-output to delete them")])
+    problems.warning(str(output), f"not made by ssg: --replace-output deletes what it holds that no page produces, "
+                                  f"of {count:,} files and folders: {listed}")
+    return True
 
 
 def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
@@ -549,7 +611,8 @@ def run(command: str, site: Path, args, problems: Problems, exiting: bool = Fals
         base_url = getattr(args, "base_url", None)
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise SsgError([Problem("--base-url", None, f"must start with http:// or https://, got {base_url!r}")])
-        options = BuildOptions(drafts=args.drafts, future=args.future, base_url=base_url,
-                               clean=args.clean, jobs=args.jobs, exiting=exiting)
+        options = BuildOptions(drafts=args.drafts, future=args.future, base_url=base_url, clean=args.clean,
+                               jobs=args.jobs, keep_going=args.keep_going, replace_output=args.replace_output,
+                               exiting=exiting)
         lines.append(build_site(site, config, problems, options).summary())
     return lines

@@ -524,9 +524,18 @@ def check_site(site: Path, problems: Problems, base_url: str | None = None, jobs
     """``ssg check`` on a site: its output folder, with its ``base_url`` (or the one given)."""
     from .config import load_config
 
+    from .output import read_published
+    from .state import lock_path
+
     config = load_config(site)
-    return check_output(site / config.output_dir, base_url or config.base_url, problems, label=config.output_dir,
-                        jobs=jobs)
+    # The site as one build published it: a running build is waited for, a killed one's commit
+    # finished, and none commits while the check reads.
+    lock = read_published(site / config.output_dir, lock_path(site, config.output_dir))
+    try:
+        return check_output(site / config.output_dir, base_url or config.base_url, problems, label=config.output_dir,
+                            jobs=jobs)
+    finally:
+        lock.release()
 
 
 def run(site: Path, args, problems: Problems, say=print) -> list[str]:

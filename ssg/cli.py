@@ -44,6 +44,16 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {port}")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--site", type=Path, help="the site folder (default: nearest folder upward with site.toml)")
@@ -67,9 +77,15 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--base-url", help="override base_url of site.toml (may carry a path)")
             p.add_argument("--clean", action="store_true", help="ignore and rebuild the build cache; render everything")
             p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+            p.add_argument("--keep-going", action="store_true",
+                           help="publish the site without the seeds and articles that have errors "
+                                "(default: any error leaves the output folder as it was)")
+            p.add_argument("--replace-output", action="store_true",
+                           help="build into an output folder that ssg did not make, deleting what it holds "
+                                "(it is listed first)")
     p = sub.add_parser("serve", parents=[common], help="build, serve locally and reload the browser on every change")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default 8000)")
     p.add_argument("--no-reload", dest="reload", action="store_false", help="no live reload script")
     p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     p.add_argument("--future", action="store_true", help="include articles dated in the future")

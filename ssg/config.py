@@ -358,7 +358,43 @@ def load_config(site: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SsgError([Problem(CONFIG_NAME, None, f"cannot read: {exc}")]) from None
-    return parse_config(text, CONFIG_NAME)
+    config = parse_config(text, CONFIG_NAME)
+    problem = output_dir_problem(site, config)
+    if problem:
+        raise SsgError([Problem(CONFIG_NAME, None, problem)])
+    return config
+
+
+# The site's own folders: an output folder may neither be one of them, nor hold one, nor lie in one.
+SOURCE_FOLDERS = ("themes", "static", "templates", ".ssg")
+
+
+def source_folders(site: Path, config: Config) -> list[tuple[str, Path]]:
+    """(name as configured, resolved path) of every folder holding the site's sources or state."""
+    names = [config.content_dir, config.seeds_dir, *SOURCE_FOLDERS]
+    return [(name, (site / name).resolve()) for name in dict.fromkeys(names)]
+
+
+def output_dir_problem(site: Path, config: Config) -> str | None:
+    """Why ``output_dir`` may not be built into, or None. A build removes from its output folder
+    the files no page produces: pointed at the site itself, a folder above it or a folder of
+    sources, it would delete them."""
+    site = site.resolve()
+    out = (site / config.output_dir).resolve()
+    what = f"output_dir: {config.output_dir!r}"
+    advice = "ssg removes from its output folder what no page produces: name a folder of its own, such as \"public\""
+    if out == site:
+        return f"{what} is the site folder itself; {advice}"
+    if out in site.parents:
+        return f"{what} is a folder above the site ({out}); {advice}"
+    for name, folder in source_folders(site, config):
+        if out == folder:
+            return f"{what} is the site's {name}/ folder; {advice}"
+        if out in folder.parents:
+            return f"{what} holds the site's {name}/ folder; {advice}"
+        if folder in out.parents:
+            return f"{what} lies inside the site's {name}/ folder; {advice}"
+    return None
 
 
 def find_site(start: Path) -> Path | None:

@@ -33,9 +33,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import check_output
-from .config import Config, DeployTarget, load_config
+from .check import check_output, infer_base_url
+from .config import Config, DeployTarget, load_config, source_folders
+from .output import MARKER, read_published
 from .problems import Problem, Problems, SsgError
+from .state import lock_path
 
 LISTED = 20  # files named per kind in a dry run's plan (-v: all)
 
@@ -98,14 +100,32 @@ def choose_target(config: Config, name: str | None) -> tuple[str, DeployTarget]:
 
 # -- the local side ---------------------------------------------------------------------------
 def local_files(output: Path) -> list[str]:
-    """Every file below ``output`` (relative, POSIX separators, sorted); symlinks are followed."""
+    """Every file below ``output`` (relative, POSIX separators, sorted), but for ssg's marker;
+    symlinks are followed."""
     out = []
     for folder, dirnames, filenames in os.walk(output, followlinks=True):
         dirnames.sort()
         rel = os.path.relpath(folder, output).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"
         out += [prefix + name for name in sorted(filenames)]
-    return sorted(out)
+    return sorted(rel for rel in out if rel != MARKER)
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names this machine (``localhost``, 127.0.0.1, [::1]...)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _TYPES = {
@@ -156,16 +176,39 @@ def _is_remote(destination: str) -> bool:
     return destination.startswith("rsync://") or bool(re.match(r"^[^/]*:", destination))
 
 
+def _make_folders(path: Path) -> None:
+    """``mkdir -p``, each new folder 755 whatever the umask: a web server running as another
+    user must be able to pass through them."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o755)
+
+
 class RsyncTarget:
-    def __init__(self, site: Path, output: Path, target: DeployTarget):
+    def __init__(self, site: Path, output: Path, target: DeployTarget, config: Config | None = None):
         self.output = output
         self.target = target
         dest = target.destination
+        if dest.startswith("-"):  # rsync would read it as an option
+            raise DeployError(f"destination {dest!r} starts with '-': name a folder or [user@]host:path")
         if not _is_remote(dest):
+            site = site.resolve()
             path = (site / os.path.expanduser(dest)).resolve()
             if path == site or path in site.parents or path == output.resolve() or output.resolve() in path.parents:
                 raise DeployError(f"destination {dest!r} would overwrite the site itself ({path}); "
                                   "name a folder outside it")
+            # rsync --delete empties the destination of what the site does not hold: inside the
+            # site's sources it would delete the articles, the theme, the build state.
+            for name, folder in source_folders(site, config or Config()):
+                if path == folder or folder in path.parents:
+                    raise DeployError(f"destination {dest!r} is {'' if path == folder else 'inside '}the site's "
+                                      f"{name}/ folder, which a deploy would overwrite; name a folder outside the site")
             dest = str(path)
         self.destination = dest.rstrip("/") + "/"
         self.local = not _is_remote(dest)
@@ -177,10 +220,13 @@ class RsyncTarget:
         if shutil.which("rsync") is None:
             raise DeployError("rsync is not installed (Debian/Ubuntu: apt-get install rsync)")
         if self.local:
-            Path(self.destination).mkdir(parents=True, exist_ok=True)
+            _make_folders(Path(self.destination))
+        # --perms --chmod: readable by the web server, whatever the umask (folders 755, files 644);
+        # the marker is ssg's bookkeeping, not part of the site: hidden from the transfer (not
+        # protected: a copy of it on the destination goes).
         cmd = ["rsync", "--recursive", "--links", "--times", "--omit-dir-times", "--checksum", "--delete",
-               "--delete-delay", "--chmod=Du=rwx,go=rx,Fu=rw,go=r", "--itemize-changes", "--out-format=%i %n",
-               *extra, *self.target.rsync_args, f"{self.output}/", self.destination]
+               "--delete-delay", "--perms", "--chmod=D755,F644", f"--filter=H /{MARKER}", "--itemize-changes",
+               "--out-format=%i %n", *extra, *self.target.rsync_args, "--", f"{self.output}/", self.destination]
         result = subprocess.run(cmd, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL)
         if result.returncode != 0:
             message = " ".join(result.stderr.split())[:600] or f"exit status {result.returncode}"
@@ -235,6 +281,8 @@ class GitTarget:
         self.output = output
         self.target = target
         repo = target.repository
+        if repo.startswith("-"):  # git would read it as an option (--upload-pack=... runs a command)
+            raise DeployError(f"repository {repo!r} starts with '-': name a URL or a path")
         self.remote = repo if _is_url(repo) else str((site / os.path.expanduser(repo)).resolve())
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
         self.cache = site / ".ssg" / "deploy" / f"{safe}.git"
@@ -269,17 +317,18 @@ class GitTarget:
         if not (self.cache / "HEAD").is_file():
             self.cache.parent.mkdir(parents=True, exist_ok=True)
             self.git("init", "--bare", "--quiet", str(self.cache))
-        heads = self.git("ls-remote", "--heads", self.remote, self.ref)
+        heads = self.git("ls-remote", "--heads", "--", self.remote, self.ref)
         self.parent = None
         for line in heads.splitlines():
             sha, _, ref = line.partition("\t")
             if ref == self.ref:
                 self.parent = sha
         if self.parent:
-            self.git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.remote,
+            self.git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", self.remote,
                      f"+{self.ref}:{self.remote_ref}")
-        # The tree: public/ as it is (ignore rules do not apply: --force), plus the extras.
-        self.git("add", "--all", "--force", ".", index=True)
+        # The tree: public/ as it is (ignore rules do not apply: --force) but for ssg's marker,
+        # plus the extras.
+        self.git("add", "--all", "--force", "--", ".", f":(exclude,top){MARKER}", index=True)
         extras = {".nojekyll": "" if self.target.nojekyll else None,
                   "CNAME": f"{self.target.cname}\n" if self.target.cname else None}
         for name, text in extras.items():
@@ -324,7 +373,7 @@ class GitTarget:
         if self.parent:
             args[2:2] = ["-p", self.parent]
         commit = self.git(*args, env_extra=self._identity()).strip()
-        self.git("push", "--quiet", self.remote, f"{commit}:{self.ref}")
+        self.git("push", "--quiet", "--", self.remote, f"{commit}:{self.ref}")
         say(f"pushed {commit[:12]} to {self.target.branch}")
 
 
@@ -463,9 +512,9 @@ def _parallel(fn, items: list, workers: int) -> None:
 
 
 # -- the command ------------------------------------------------------------------------------
-def make_target(site: Path, output: Path, name: str, target: DeployTarget):
+def make_target(site: Path, output: Path, name: str, target: DeployTarget, config: Config | None = None):
     if target.type == "rsync":
-        return RsyncTarget(site, output, target)
+        return RsyncTarget(site, output, target, config)
     if target.type == "git":
         return GitTarget(site, output, name, target)
     return S3Target(output, target)
@@ -478,14 +527,34 @@ def deploy(site: Path, config: Config, name: str | None, problems: Problems, *, 
     name, target = choose_target(config, name)
     where = f"deploy.{name}"
     output = site / config.output_dir
-    if not output.is_dir() or not any(output.iterdir()):
-        problems.error(config.output_dir, "no built site here (run `ssg build` first)")
-        return None
     try:
-        remote = make_target(site, output, name, target)  # a target that cannot be is said first
+        remote = make_target(site, output, name, target, config)  # a target that cannot be is said first
     except DeployError as exc:
         problems.error(where, str(exc))
         return None
+    # One version of the site goes out: a running build is waited for, a killed one's commit
+    # finished, and no build commits until the deploy is done.
+    lock = read_published(output, lock_path(site, config.output_dir))
+    try:
+        return _deploy(site, config, output, where, target, remote, problems, dry_run=dry_run, force=force,
+                       base_url=base_url, say=say, verbose=verbose)
+    finally:
+        lock.release()
+
+
+def _deploy(site, config, output, where, target, remote, problems, *, dry_run, force, base_url, say, verbose):
+    if not output.is_dir() or not any(entry.name != MARKER for entry in output.iterdir()):
+        problems.error(config.output_dir, "no built site here (run `ssg build` first)")
+        return None
+    built_for = infer_base_url(output) or base_url or config.base_url
+    if is_loopback_url(built_for):
+        message = (f"the site was built for {built_for} (base_url in site.toml; `ssg init` starts with "
+                   "http://localhost:8000/): its canonical links, feeds and sitemaps would point at this machine")
+        if not force:
+            problems.error(where, f"not deployed: {message}. Set base_url to the address the site is served at "
+                                  "and build again, or deploy anyway with --force")
+            return None
+        problems.warning(where, message)
     checked = Problems()
     report = check_output(output, base_url or config.base_url, checked, label=config.output_dir)
     say(report.summary())

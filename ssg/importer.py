@@ -168,7 +168,7 @@ def import_seeds(
     report = ImportReport()
     content_root = site / config.content_dir
     cache = _Cache(site, problems)
-    seed_files = find_seeds(site, config.seeds_dir)
+    seed_files = find_seeds(site, config.seeds_dir, problems)
     new_entries: dict[str, dict] = {}
 
     # 1. Seeds whose bytes and content file are unchanged since the last run are skipped unread.

@@ -69,6 +69,58 @@ def remove_stale_temporary(path: Path) -> bool:
     return True
 
 
+# --- whose folder it is -------------------------------------------------------------------
+
+# Written into every output folder: it says ssg made the folder, and lists the files ssg wrote
+# there, so that a build whose state is gone (a fresh clone, .ssg/ deleted) still knows which
+# files are its own to remove. Never deployed.
+MARKER = ".ssg-output.json"
+
+
+def marker_bytes(outputs) -> bytes:
+    """The marker's bytes for a site of ``outputs`` (relative paths): the same set, the same bytes."""
+    listed = sorted(rel for rel in outputs if rel != MARKER)
+    return json.dumps({"made_by": "ssg", "outputs": listed}, ensure_ascii=False, indent=0).encode("utf-8") + b"\n"
+
+
+def read_marker(output: Path) -> list[str] | None:
+    """The outputs ``output``'s marker lists; None when there is no marker (or it is not a file
+    ssg wrote); an empty list when it is unreadable (the folder is still ssg's)."""
+    path = output / MARKER
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        data = json.loads(path.read_bytes())
+        listed = data["outputs"]
+        if data.get("made_by") != "ssg" or not all(isinstance(rel, str) for rel in listed):
+            raise ValueError
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    # Only plain relative paths below the folder: the file may have been edited by hand.
+    return [rel for rel in listed if rel and not rel.startswith("/") and ".." not in rel.split("/")]
+
+
+def folder_entries(output: Path, limit: int) -> tuple[list[str], int]:
+    """Up to ``limit`` of what ``output`` holds (relative paths, files and folders, sorted), and
+    how many entries it holds in all."""
+    names, count = [], 0
+    for here, dirs, files in os.walk(output):
+        dirs.sort()
+        rel = os.path.relpath(here, output).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(here, d))]):
+            count += 1
+            if len(names) < limit:
+                names.append(prefix + name)
+        if not files and not dirs and prefix:
+            count += 1
+            if len(names) < limit:
+                names.append(prefix)
+    return sorted(names), count
+
+
 # --- the build's writer -------------------------------------------------------------------
 
 
@@ -79,7 +131,8 @@ class BuildLock:
     it is being filled, and the first would then publish a partial site. The kernel releases
     the lock when its holder dies (kill -9 included); forked workers share it."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, waiter: str = "another build"):
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _MODE)
         try:
             import fcntl
@@ -88,14 +141,37 @@ class BuildLock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"{path}: another build of this output folder is running: waiting for it to finish",
+            print(f"{path}: {waiter} of this output folder is running: waiting for it to finish",
                   file=sys.stderr, flush=True)
             fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def share(self) -> None:
+        """From now on, other readers may hold the lock too; a build still waits for all of them."""
+        try:
+            import fcntl
+        except ImportError:
+            return
+        fcntl.flock(self.fd, fcntl.LOCK_SH)
 
     def release(self) -> None:
         if self.fd is not None:
             os.close(self.fd)  # closing the descriptor releases the lock
             self.fd = None
+
+
+def read_published(output: Path, lock_path: Path) -> BuildLock:
+    """For a reader of the published site (``ssg check``, ``ssg deploy``): wait for a build of
+    ``output`` that is running, finish the commit of one that was killed (as the next build
+    would), then hold the lock shared until ``release``, so that no build commits while the
+    site is read: the reader sees one whole version of the site."""
+    lock = BuildLock(lock_path, waiter="a build")
+    try:
+        recover(output)
+        lock.share()
+    except BaseException:
+        lock.release()
+        raise
+    return lock
 
 
 def recover(output: Path) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import clean_text, removed_message
+from .files import real, walk_files
 from .problems import Problems
 
 _WS = re.compile(r"\s+")
@@ -43,21 +44,15 @@ class Seed:
         return Path(self.relpath).stem
 
 
-def find_seeds(site: Path, seeds_dir: str) -> list[SeedFile]:
-    """Every ``*.txt`` under seeds/, sorted by path so that every run sees the same order."""
+def find_seeds(site: Path, seeds_dir: str, problems: Problems | None = None) -> list[SeedFile]:
+    """Every ``*.txt`` under seeds/, sorted by path so that every run sees the same order;
+    symbolic links out of the site are left out (with a warning in ``problems``)."""
     root = site / seeds_dir
     found: list[SeedFile] = []
-    if not root.is_dir():
-        return found
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = Path(dirpath).relative_to(root)
-        folder_section = rel_dir.parts[0] if rel_dir.parts else None
-        for name in filenames:
-            if name.startswith(".") or not name.endswith(".txt"):
-                continue
-            path = Path(dirpath) / name
-            found.append(SeedFile(path.relative_to(site).as_posix(), path, folder_section))
+    shown = Path(seeds_dir).as_posix().rstrip("/")
+    for rel, entry in walk_files(root, (real(site),), problems, shown, ".txt"):
+        folder_section = rel.split("/", 1)[0] if "/" in rel else None
+        found.append(SeedFile(f"{shown}/{rel}", root / rel, folder_section))
     found.sort(key=lambda s: s.relpath)
     return found
 

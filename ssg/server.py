@@ -10,6 +10,10 @@ errors in the page; fixing the file recovers with another reload.
 The site is built into ``.ssg/serve/`` (never into public/), with the same base_url, and
 served under that URL's path. The reload script is injected here, per response, so built
 output never contains it.
+
+It answers only to the names it listens on: a request whose ``Host`` is another name gets 403
+(a web page elsewhere cannot rebind a name of its own to 127.0.0.1 and read the preview), and
+the reload socket refuses pages of other origins. Nothing of a request is copied into a page.
 """
 
 from __future__ import annotations
@@ -51,6 +55,78 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class Hosts:
+    """The ``Host`` values (and WebSocket ``Origin`` hosts) the preview answers to: the address
+    it listens on and the loopback names, with its port. Listening on every interface
+    (``0.0.0.0``, ``::``), any IP address with its port too: a name that only DNS resolves
+    is what a rebinding attack uses, and an address is not one."""
+
+    LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+    def __init__(self, listen: str, port: int):
+        self.port = port
+        self.names = {self._bare(name) for name in (listen, *self.LOOPBACK)}
+        try:
+            self.any_address = ipaddress.ip_address(listen).is_unspecified
+        except ValueError:
+            self.any_address = False
+
+    @staticmethod
+    def _bare(host: str) -> str:
+        return host.strip("[]").lower()
+
+    def allowed(self, value: str | None) -> bool:
+        """Whether ``value`` (``host:port``, ``[v6]:port``) names this server."""
+        if not value:
+            return False
+        value = value.strip().lower()
+        if value.startswith("["):
+            host, _, rest = value[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ("" if not rest else None)
+        else:
+            host, sep, port = value.rpartition(":") if ":" in value else (value, "", "")
+            if ":" in host:  # an IPv6 address must come in brackets
+                return False
+        if port is None or (port != str(self.port) and not (port == "" and self.port == 80)):
+            return False
+        if host in self.names:
+            return True
+        if self.any_address:
+            try:
+                ipaddress.ip_address(host)
+                return True
+            except ValueError:
+                return False
+        return False
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        if not origin:
+            return False
+        parts = urlsplit(origin)
+        return parts.scheme == "http" and self.allowed(parts.netloc)
+
+
+class _Guarded:
+    """A handler that answers 403 to a request for a name the preview does not listen on."""
+
+    def prepare(self):
+        hosts = self.application.settings["hosts"]
+        if hosts is not None and not hosts.allowed(self.request.headers.get("Host")):
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(b"403 forbidden: this preview answers only to the address it listens on\n")
+
+
+class ReloadSocket(_Guarded, LiveReloadHandler):
+    def check_origin(self, origin):
+        hosts = self.application.settings["hosts"]
+        return hosts is None or hosts.origin_allowed(origin)
+
+
+class ReloadScript(_Guarded, LiveReloadJSHandler):
+    pass
+
+
 class State:
     """What the request handlers read; replaced whole after each build, on the loop thread."""
 
@@ -74,6 +150,7 @@ class Preview:
         self._building = False
         self._dirty = False
         self._first_change = 0.0
+        self.port = 80  # the port it serves on, for the reload script (set by ``application``)
         from livereload.watcher import Watcher
 
         # livereload's handler logs its watcher's last path when it reloads; ours lives elsewhere.
@@ -87,7 +164,7 @@ class Preview:
             config = load_config(self.site)
             serve_config = dataclasses.replace(config, output_dir=str(SERVE_DIR))
             import_seeds(self.site, serve_config, problems)
-            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future, keep_last_good=True))
+            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future, replace_output=True))
             base_path = Urls.from_config(config).base_path
             summary = report.summary()
         except SsgError as exc:
@@ -191,25 +268,28 @@ class Preview:
         return observer
 
     # --- serving -------------------------------------------------------------------------
-    def application(self) -> web.Application:
+    def application(self, hosts: Hosts | None = None) -> web.Application:
+        """``hosts``: the names to answer to (None: any, for tests that call handlers directly)."""
+        if hosts is not None:
+            self.port = hosts.port
         handlers = []
         if self.reload:
-            handlers += [(r"/livereload", LiveReloadHandler), (r"/livereload\.js", LiveReloadJSHandler)]
+            handlers += [(r"/livereload", ReloadSocket), (r"/livereload\.js", ReloadScript)]
         handlers.append((r"/.*", SiteHandler, {"preview": self}))
-        return web.Application(handlers, compress_response=False)
+        return web.Application(handlers, compress_response=False, hosts=hosts)
 
     def serve(self, host: str, port: int) -> None:
         self._loop = ioloop.IOLoop.current()
         if not is_loopback(host):
             self.log(f"warning: listening on {host}: the preview is reachable from other machines")
+        sockets = bind(host, port)  # first: a port in use is said before a long build
+        actual = sockets[0].getsockname()[1]
         # Watch before the first build, so that no change made from now on can be missed.
         observer = self.start_watching()
         self.log("building…")
         self._finished(*self.build_once())
-        sockets = bind(host, port)
-        server = HTTPServer(self.application())
+        server = HTTPServer(self.application(Hosts(host, actual)))
         server.add_sockets(sockets)
-        actual = sockets[0].getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         self.log(f"serving http://{shown}:{actual}{self.state.base_path} (Ctrl-C to stop)")
         try:
@@ -234,7 +314,7 @@ _OVERLAY = (
 )
 
 
-class SiteHandler(web.RequestHandler):
+class SiteHandler(_Guarded, web.RequestHandler):
     """Serves the built folder: no listings, nothing outside it, the site's 404 page."""
 
     def initialize(self, preview: Preview):
@@ -321,8 +401,8 @@ class SiteHandler(web.RequestHandler):
         extra = b""
         state = self.preview.state
         if self.preview.reload:
-            port = self.request.host.rsplit(":", 1)[-1] if ":" in self.request.host else "80"
-            extra += _RELOAD_SCRIPT.format(port=html.escape(port)).encode()
+            # The port the server listens on, never anything the request said.
+            extra += _RELOAD_SCRIPT.format(port=int(self.preview.port)).encode()
         if state.errors:
             items = "\n".join(html.escape(str(p)) for p in state.errors)
             extra += _OVERLAY.format(items=items).encode("utf-8")
@@ -345,7 +425,13 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, reload: bool = 
     try:
         preview.serve(host, port)
     except OSError as exc:
-        print(f"{host}:{port}: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            print(f"{host}:{port}: port {port} is in use (another `ssg serve`?): choose another with --port",
+                  file=sys.stderr)
+        else:
+            print(f"{host}:{port}: cannot listen: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import content as cf
 from .config import Config
+from .files import real, walk_files
 from .problems import Problems
 from .related import terms_of
 from .urls import slugify
@@ -253,29 +254,18 @@ def read_body(root: Path, relpath: str) -> str:
     return cf.body_of(cf.clean_text((root / relpath).read_text(encoding="utf-8"))[0])
 
 
-def scan(root: Path) -> dict[str, tuple[int, int]]:
-    """Every content file below ``root``: relpath -> (size, mtime_ns), in path order."""
+def scan(root: Path, site: Path | None = None, problems: Problems | None = None, shown: str = "content"
+         ) -> dict[str, tuple[int, int]]:
+    """Every content file below ``root``: relpath -> (size, mtime_ns), in path order. Symbolic
+    links out of ``site`` (default: ``root``'s parent) are left out, with a warning."""
     found: dict[str, tuple[int, int]] = {}
-
-    def walk(folder: str, prefix: str) -> None:
+    roots = (real(site if site is not None else root.parent),)
+    for rel, entry in walk_files(root, roots, problems, shown, ".md"):
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            st = entry.stat()
         except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=True):
-                walk(entry.path, f"{prefix}{entry.name}/")
-            elif entry.name.endswith(".md"):
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue
-                found[f"{prefix}{entry.name}"] = (st.st_size, st.st_mtime_ns)
-
-    if root.is_dir():
-        walk(str(root), "")
+            continue
+        found[rel] = (st.st_size, st.st_mtime_ns)
     return found
 
 

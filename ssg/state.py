@@ -51,6 +51,11 @@ def state_path(site: Path, output_dir: str) -> Path:
     return site / ".ssg" / f"build-{name}.sqlite"
 
 
+def lock_path(site: Path, output_dir: str) -> Path:
+    """The lock a build of ``output_dir`` holds (``output.BuildLock``), readers too."""
+    return state_path(site, output_dir).with_suffix(".lock")
+
+
 class BuildState:
     def __init__(self, path: Path, problems: Problems, clean: bool = False, exclusive: bool = False):
         """``exclusive``: the build itself (not a worker) holds this output folder's lock until
@@ -71,6 +76,12 @@ class BuildState:
             if self.lock is not None:  # a long-lived `ssg serve` must not keep it
                 self.lock.release()
             raise
+
+    def clear(self) -> None:
+        """Forget everything (``--clean``): the file is made again, empty."""
+        self.db.close()
+        self._remove()
+        self._open()
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):

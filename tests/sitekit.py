@@ -7,6 +7,9 @@ future-dated filter, and so the output, never depends on the clock.
 from __future__ import annotations
 
 import contextlib
+import signal
+import subprocess
+import sys
 import datetime as dt
 import functools
 import http.server
@@ -27,7 +30,8 @@ IMPORT_DATE = dt.date(2024, 3, 10)
 TESTS = Path(__file__).resolve().parent
 GOLDEN_SITE = TESTS / "golden" / "site"
 GOLDEN_EXPECTED = TESTS / "golden" / "expected"
-TOOLS = Path(__file__).resolve().parents[1].parent / "shared" / "tools"
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT.parent / "shared" / "tools"
 
 SITE_TOML = """\
 title = "Test News"
@@ -107,6 +111,13 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def site_files(site: Path, folder: str = "public") -> dict[str, bytes]:
+    """The built site as it is deployed: every file of its output folder but ssg's marker."""
+    from ssg.output import MARKER
+
+    return {rel: data for rel, data in tree(site / folder).items() if rel != MARKER}
+
+
 def stats(root: Path) -> dict[str, tuple[bytes, int, int]]:
     """relpath -> (bytes, mtime_ns, inode) of every file below root."""
     out = {}
@@ -181,3 +192,106 @@ def serving(public: Path, prefix: str, tmp_path: Path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# --- builds killed or paused at chosen moments (tests/test_crash_safety.py, test_deploy.py) -----
+
+# Runs ssg's CLI with os.replace instrumented. CRASH_AT="kind:k:before|after" kills the whole
+# process group at the k-th os.replace of that kind in the main process; CRASH_LOG names a file
+# that receives every call's kind and destination (for the uninterrupted reference run).
+# PAUSE_AT="kind:k" (with PAUSE_FILE) waits before that os.replace until PAUSE_FILE exists, having
+# created PAUSE_FILE.paused; PAUSE_AT_ADD=n does the same at the n-th file staged.
+CRASH_WRAPPER = r"""
+import atexit, os, signal, sys
+site = os.environ["CRASH_SITE"]
+content, public = os.path.join(site, "content"), os.path.join(site, "public")
+main_pid = os.getpid()
+spec = os.environ.get("CRASH_AT")
+kind_at, k_at, when = (spec.split(":") if spec else (None, "0", None))
+k_at = int(k_at)
+counts, log = {}, []
+real_replace = os.replace
+
+def kind(src, dst):
+    dst, src = os.fspath(dst), os.fspath(src)
+    name = os.path.basename(dst)
+    if dst.startswith(content + os.sep):
+        return "import"
+    if name == ".public.journal":
+        return "journal"
+    if dst.startswith(public + os.sep):
+        return "commit"
+    if dst == public:  # a first build's staged site moved into place
+        return "swap"
+    return "other"
+
+def die():
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+pause = os.environ.get("PAUSE_AT")  # "kind:k": wait before the k-th os.replace of that kind
+pause_kind, pause_k = (pause.split(":") if pause else (None, "0"))
+
+def replace(src, dst, *args, **kwargs):
+    if os.getpid() != main_pid:
+        return real_replace(src, dst, *args, **kwargs)
+    k = kind(src, dst)
+    counts[k] = counts.get(k, 0) + 1
+    log.append(f"{k}\t{os.fspath(dst)}")
+    if k == pause_kind and counts[k] == int(pause_k):  # until PAUSE_FILE exists
+        import time
+        open(os.environ["PAUSE_FILE"] + ".paused", "w").close()
+        while not os.path.exists(os.environ["PAUSE_FILE"]):
+            time.sleep(0.01)
+    hit = k == kind_at and counts[k] == k_at
+    if hit and when == "before":
+        die()
+    result = real_replace(src, dst, *args, **kwargs)
+    if hit:
+        die()
+    return result
+
+os.replace = replace
+if os.environ.get("PAUSE_AT_ADD"):  # stop at the n-th file staged until PAUSE_FILE exists
+    import time
+    import ssg.output
+    added = [0]
+    def pausing(real_add):
+        def add(self, rel, data):
+            added[0] += 1
+            if added[0] == int(os.environ["PAUSE_AT_ADD"]):
+                open(os.environ["PAUSE_FILE"] + ".paused", "w").close()
+                while not os.path.exists(os.environ["PAUSE_FILE"]):
+                    time.sleep(0.01)
+            return real_add(self, rel, data)
+        return add
+    for publisher in (ssg.output.FullPublisher, ssg.output.IncrementalPublisher):
+        publisher.add = pausing(publisher.add)
+if os.environ.get("CRASH_LOG"):
+    atexit.register(lambda: open(os.environ["CRASH_LOG"], "w").write("\n".join(log)))
+from ssg.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def instrumented_build(site: Path, *args: str, crash_at: str | None = None, log: Path | None = None,
+                       **env_extra: str) -> subprocess.Popen:
+    """`ssg build --site SITE -q ARGS` in a process group of its own, through ``CRASH_WRAPPER``."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CRASH_SITE=str(site), **env_extra)
+    env.pop("SSG_TIMINGS", None)
+    if crash_at:
+        env["CRASH_AT"] = crash_at
+    if log:
+        env["CRASH_LOG"] = str(log)
+    return subprocess.Popen([sys.executable, "-c", CRASH_WRAPPER, "build", "--site", str(site), "-q", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, err

@@ -397,10 +397,11 @@ def test_hostile_text_is_escaped_exactly_as_typed(tmp_path):
     assert "<p>Importer-escaped: caf&amp;#233; *stars* &amp;amp;</p>" in doc
     assert "World &lt;i&gt;&amp;&lt;/i&gt; {{ s }}" in doc
     assert 'content="Sum &lt;em&gt;x&lt;/em&gt; {{ y }}"' in doc
-    # Feeds: the XML text is exactly what was typed; HTML content holds no live markup.
+    # Feeds: the text is exactly what was typed (RSS titles and descriptions are HTML to a
+    # reader: escaped text there); HTML content holds no live markup.
     item = rss_items(out / "feed.xml")[0]
-    assert item.findtext("title") == HOSTILE_TITLE
-    assert item.findtext("description") == "Sum <em>x</em> {{ y }}"
+    assert item.findtext("title") == html.escape(HOSTILE_TITLE, quote=False)
+    assert item.findtext("description") == "Sum &lt;em&gt;x&lt;/em&gt; {{ y }}"
     assert item.findtext("category") == "World <i>&</i> {{ s }}"
     body = item.findtext(CONTENT)
     assert "<script" not in body and "&lt;script&gt;alert(2)&lt;/script&gt;" in body and "{{ x }}" in body
@@ -530,10 +531,36 @@ def test_bad_front_matter_reported_with_file_and_line(tmp_path, capsys):
     assert "content/bad/draft.md:6: draft: expected true or false, got 'maybe'" in err
     assert any(line.startswith("content/bad/nofront.md:1: ") for line in err)
     assert "Traceback" not in captured.err
-    # The other articles were still built.
+    # Nothing was published: a typo must not take the articles off the site.
+    assert not (site / "public").exists() and "build failed: public/ left as it was" in captured.out
+    # --keep-going publishes the others, and still fails the exit status.
+    assert main(["build", "--site", str(site), "--keep-going"]) == 1
+    captured = capsys.readouterr()
+    assert sum(line.startswith("content/bad/") for line in captured.err.splitlines()) == 4
     assert (site / "public/world/w3/index.html").is_file()
     assert not (site / "public/x").exists()
     assert "built" in captured.out
+
+
+def test_a_typo_in_front_matter_does_not_unpublish_the_article(tmp_path, capsys):
+    """The only Sport article gets a typo: the build fails and public/ stays exactly as it was
+    (the story and its section stay on the web); --keep-going publishes the site without them."""
+    site = make_site(tmp_path, NEWS)
+    build(site)
+    before = stats(site / "public")
+    time.sleep(0.02)
+    path = site / "content/sport/s1.md"
+    path.write_text(path.read_text().replace("date: 2024-04-30T12:00:00+00:00", "date: 2024-04-31"))
+    write(site / "content/world/w6.md", article("World six", "2024-05-07T08:00:00+00:00", "World", "Six.", slug="w6"))
+    for args in ([], ["--clean"], ["-j", "2"]):
+        assert main(["build", "--site", str(site), *args]) == 1
+        captured = capsys.readouterr()
+        assert "content/sport/s1.md:3: invalid YAML front matter: '2024-04-31': day is out of range for month" in captured.err
+        assert "build failed: public/ left as it was" in captured.out and "Traceback" not in captured.err
+        assert stats(site / "public") == before, args
+        assert leftovers(site / "public") == []
+    assert main(["build", "--site", str(site), "--keep-going"]) == 1
+    assert not (site / "public/sport").exists() and (site / "public/world/w6/index.html").is_file()
 
 
 def break_templates(site: Path) -> None:

@@ -266,3 +266,51 @@ def test_cli_check(run_cli, tmp_path):
     assert load_config(site).output_dir == "public"
     result = run_cli(site, "check", "--base-url", "example.org")
     assert result.code == 1 and result.err == "--base-url: must start with http:// or https://, got 'example.org'\n"
+
+
+@pytest.mark.parametrize("moment", ["killed", "running"])
+def test_check_reads_one_whole_version_of_the_site(tmp_path, run_cli, moment):
+    """A build killed in the middle of its commit leaves old and new pages side by side (links
+    from new pages to a page not yet moved into place). `ssg check` finishes that commit first,
+    as the next build would; while a build commits, it waits for it."""
+    import shutil
+    import signal
+    import threading
+
+    from sitekit import finish, instrumented_build, site_files
+
+    site = copy_golden(tmp_path)
+    import_and_build(site)
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference, symlinks=True)
+    for folder in (site, reference):  # a new story, linked from every section page and the home page
+        (folder / "content/business/new.md").write_text(
+            "---\ntitle: Brand new\ndate: 2024-05-30T10:00:00+00:00\nsection: Business\nslug: brand-new\n---\n\nNew.\n")
+    build(reference)
+    new = site_files(reference)
+    if moment == "killed":
+        code, _ = finish(instrumented_build(site, "-j", "1", crash_at="commit:2:after"))
+        assert code == -signal.SIGKILL and (site / ".public.journal").exists() and site_files(site) != new
+        result = run_cli(site, "check")
+    else:
+        go = tmp_path / "go"
+        proc = instrumented_build(site, "-j", "1", PAUSE_AT="commit:2", PAUSE_FILE=str(go))
+        try:
+            deadline = time.monotonic() + 60
+            while not (tmp_path / "go.paused").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert site_files(site) != new
+            done = {}
+            checker = threading.Thread(target=lambda: done.update(result=check_site(site, Problems())))
+            checker.start()
+            time.sleep(1.0)
+            assert checker.is_alive() and not done  # waits for the build
+            go.touch()
+            checker.join(60)
+            assert done["result"].errors == 0
+        finally:
+            go.touch()
+            assert finish(proc)[0] == 0
+        result = run_cli(site, "check")
+    assert result.code == 0 and "no problems" in result.out, result.err
+    assert site_files(site) == new and not (site / ".public.journal").exists()

@@ -48,6 +48,10 @@ def test_the_installed_entry_points(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ssg", "build", "-j", "1"], cwd=tmp_path, capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 1 and r.stderr == "seeds/bad.txt: binary data, not a text file\n"
+    assert "\nbuild failed: public/ left as it was" in r.stdout and not (tmp_path / "public").exists()
+    r = subprocess.run([sys.executable, "-m", "ssg", "build", "-j", "1", "--keep-going"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr == "seeds/bad.txt: binary data, not a text file\n"
     assert r.stdout.startswith("imported 0, updated 0, unchanged 1") and "\nbuilt " in r.stdout
     assert (tmp_path / "public" / "index.html").is_file()
     r = subprocess.run([sys.executable, "-m", "ssg", "build", "--no-such-option"], cwd=tmp_path, capture_output=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from pathlib import Path
 
@@ -206,3 +207,51 @@ def test_a_forbidden_character_in_site_toml_is_an_error_not_a_traceback(run_cli,
     r = run_cli(site, "build")
     assert r.code == 1 and "Traceback" not in r.err
     assert r.err == "site.toml: title: holds a character that HTML and XML forbid (U+0001)\n"
+
+
+# --- output_dir may not point at the site or its sources ---------------------------------------
+
+@pytest.mark.parametrize("output_dir, why", [
+    (".", "is the site folder itself"),
+    ("./", "is the site folder itself"),
+    ("..", "is a folder above the site"),
+    ("../..", "is a folder above the site"),
+    ("/", "is a folder above the site"),
+    ("content", "is the site's content/ folder"),
+    ("content/public", "lies inside the site's content/ folder"),
+    ("seeds", "is the site's seeds/ folder"),
+    ("themes/out", "lies inside the site's themes/ folder"),
+    ("static", "is the site's static/ folder"),
+    ("templates", "is the site's templates/ folder"),
+    (".ssg", "is the site's .ssg/ folder"),
+    (".ssg/serve", "lies inside the site's .ssg/ folder"),
+    ("articles", "is the site's articles/ folder"),  # content_dir = "articles"
+    ("linked", "is the site folder itself"),  # a symbolic link to the site
+])
+def test_an_output_dir_holding_or_inside_the_sources_is_refused_before_anything_runs(tmp_path, run_cli, output_dir, why):
+    outer = tmp_path / "outer"
+    site = outer / "site"
+    files = {"site.toml": f'base_url = "https://example.org/"\noutput_dir = "{output_dir}"\n'
+                          + ('content_dir = "articles"\n' if output_dir == "articles" else ""),
+             "seeds/one.txt": "World\n\nA headline\n\nA body.\n", "content/world/hand.md": "kept\n",
+             "articles/world/hand.md": "kept\n", "themes/mine/theme.toml": "", "static/logo.svg": "<svg/>",
+             "templates/base.html": "x", ".ssg/keep": "x"}
+    for rel, text in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+    (outer / "unrelated.txt").write_text("not the site's")
+    os.symlink(site, site / "linked")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    for command in ("build", "import", "check", "deploy"):
+        result = run_cli(site, command, "--clean") if command == "build" else run_cli(site, command)
+        assert result.code == 1 and "Traceback" not in result.err, (command, result)
+        assert result.err.startswith(f"site.toml: output_dir: '{output_dir}' {why}"), (command, result.err)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing made, nothing lost
+
+
+def test_an_output_dir_elsewhere_is_fine(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    for output_dir in ("public", "build/www", str(tmp_path / "www"), "../www", "content-out"):
+        (site / "site.toml").write_text(f'output_dir = "{output_dir}"\n')
+        assert load_config(site).output_dir == output_dir

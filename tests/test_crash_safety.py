@@ -37,100 +37,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sitekit import leftovers
+from sitekit import finish, instrumented_build as ssg, leftovers
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 400
 SEED = 20261128
-
-# Runs ssg's CLI with os.replace instrumented. CRASH_AT="kind:k:before|after" kills the whole
-# process group at the k-th os.replace of that kind in the main process; CRASH_LOG names a file
-# that receives every call's kind and destination (for the uninterrupted reference run).
-WRAPPER = r"""
-import atexit, os, signal, sys
-site = os.environ["CRASH_SITE"]
-content, public = os.path.join(site, "content"), os.path.join(site, "public")
-main_pid = os.getpid()
-spec = os.environ.get("CRASH_AT")
-kind_at, k_at, when = (spec.split(":") if spec else (None, "0", None))
-k_at = int(k_at)
-counts, log = {}, []
-real_replace = os.replace
-
-def kind(src, dst):
-    dst, src = os.fspath(dst), os.fspath(src)
-    name = os.path.basename(dst)
-    if dst.startswith(content + os.sep):
-        return "import"
-    if name == ".public.journal":
-        return "journal"
-    if dst.startswith(public + os.sep):
-        return "commit"
-    if dst == public:  # a first build's staged site moved into place
-        return "swap"
-    return "other"
-
-def die():
-    os.killpg(os.getpgrp(), signal.SIGKILL)
-
-def replace(src, dst, *args, **kwargs):
-    if os.getpid() != main_pid:
-        return real_replace(src, dst, *args, **kwargs)
-    k = kind(src, dst)
-    counts[k] = counts.get(k, 0) + 1
-    log.append(f"{k}\t{os.fspath(dst)}")
-    hit = k == kind_at and counts[k] == k_at
-    if hit and when == "before":
-        die()
-    result = real_replace(src, dst, *args, **kwargs)
-    if hit:
-        die()
-    return result
-
-os.replace = replace
-if os.environ.get("PAUSE_AT_ADD"):  # stop at the n-th file staged until PAUSE_FILE exists
-    import time
-    import ssg.output
-    added = [0]
-    def pausing(real_add):
-        def add(self, rel, data):
-            added[0] += 1
-            if added[0] == int(os.environ["PAUSE_AT_ADD"]):
-                open(os.environ["PAUSE_FILE"] + ".paused", "w").close()
-                while not os.path.exists(os.environ["PAUSE_FILE"]):
-                    time.sleep(0.01)
-            return real_add(self, rel, data)
-        return add
-    for publisher in (ssg.output.FullPublisher, ssg.output.IncrementalPublisher):
-        publisher.add = pausing(publisher.add)
-if os.environ.get("CRASH_LOG"):
-    atexit.register(lambda: open(os.environ["CRASH_LOG"], "w").write("\n".join(log)))
-from ssg.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def ssg(site: Path, *args: str, crash_at: str | None = None, log: Path | None = None, **env_extra: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CRASH_SITE=str(site), **env_extra)
-    env.pop("SSG_TIMINGS", None)
-    if crash_at:
-        env["CRASH_AT"] = crash_at
-    if log:
-        env["CRASH_LOG"] = str(log)
-    return subprocess.Popen([sys.executable, "-c", WRAPPER, "build", "--site", str(site), "-q", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
-
-
-def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    return proc.returncode, err
-
 
 def hashes(root: Path) -> dict[str, str] | None:
     """relpath -> digest of every file below root (None when root does not exist)."""

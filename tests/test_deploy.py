@@ -16,6 +16,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from sitekit import article, build, copy_golden, import_and_build, make_site, tree
+from sitekit import article, build, copy_golden, import_and_build, make_site, site_files, tree
 from ssg import deploy as deploy_mod
 from ssg.config import DeployTarget, load_config, parse_config
 from ssg.deploy import GitTarget, S3Target, cache_control, choose_target, content_type, deploy
@@ -107,9 +108,9 @@ def edit_one_article(site: Path, number: int = 7) -> None:
 
 def rebuild(site: Path) -> tuple[set[str], set[str]]:
     """Rebuild; returns (files whose bytes changed or are new, files removed)."""
-    before = tree(site / "public")
+    before = site_files(site)
     build(site, jobs=2)
-    after = tree(site / "public")
+    after = site_files(site)
     return {k for k, v in after.items() if before.get(k) != v}, set(before) - set(after)
 
 
@@ -221,11 +222,16 @@ def golden(tmp_path: Path, toml: str) -> Path:
     return site
 
 
-def edit_golden(site: Path) -> tuple[set[str], set[str]]:
-    """A new headline and a story deleted; returns rebuild()'s (changed, removed)."""
+def edit_golden_content(site: Path) -> None:
+    """A new headline and a story deleted."""
     (site / "content" / "arts" / "film.md").unlink()  # (the storm story is linked from another: check would refuse)
     path = site / "content" / "business" / "markets.md"
     path.write_text(path.read_text().replace("Markets rally as rates hold", "Markets rally again"))
+
+
+def edit_golden(site: Path) -> tuple[set[str], set[str]]:
+    """A new headline and a story deleted; returns rebuild()'s (changed, removed)."""
+    edit_golden_content(site)
     changed, removed = rebuild(site)
     assert len(changed) > 10 and removed
     return changed, removed
@@ -236,7 +242,7 @@ def test_rsync_deploy_of_a_bbc_sized_site(fresh, tmp_path):
     dest = tmp_path / "www" / "news"
     site = fresh(f'[deploy.www]\ndestination = "{dest}"\n')
     plan, lines = deployed_ok(site)
-    files = tree(site / "public")
+    files = site_files(site)
     assert plan.new == len(plan.uploads) == len(files) > 2400 and not plan.deletions
     assert tree(dest) == files
     # Again: nothing to transfer, nothing touched.
@@ -250,7 +256,7 @@ def test_rsync_deploy_of_a_bbc_sized_site(fresh, tmp_path):
     assert 3 < len(changed) < 60 and not removed
     plan, _ = deployed_ok(site)
     assert set(plan.uploads) == changed and plan.new == 0 and not plan.deletions
-    assert tree(dest) == tree(site / "public")
+    assert tree(dest) == site_files(site)
     untouched = {p for p in before if p.is_file() and p.relative_to(dest).as_posix() not in changed}
     assert {p: p.stat().st_mtime_ns for p in untouched} == {p: before[p] for p in untouched}
 
@@ -261,7 +267,7 @@ def test_rsync_deletions_max_deletes_and_dry_run(tmp_path):
     site = golden(tmp_path, f'[deploy.www]\ndestination = "{dest}"\nmax_deletes = 2\n')
     # A dry run reports everything as new and creates nothing.
     plan, lines = deployed_ok(site, dry_run=True)
-    assert plan.new == len(plan.uploads) == len(tree(site / "public")) and not plan.deletions
+    assert plan.new == len(plan.uploads) == len(site_files(site)) and not plan.deletions
     assert lines[-1] == "dry run: nothing was changed" and f"  upload {plan.uploads[0]}" in lines
     assert lines[1].startswith("dry run: deploy.www (rsync to ")
     assert not dest.exists()
@@ -281,7 +287,7 @@ def test_rsync_deletions_max_deletes_and_dry_run(tmp_path):
     assert set(plan.uploads) == changed and set(plan.deletions) == removed and tree(dest) == snapshot
     assert f"  delete {sorted(removed)[0]}" in lines
     plan, _ = deployed_ok(site, force=True)
-    assert tree(dest) == tree(site / "public")
+    assert tree(dest) == site_files(site)
 
 
 @needs_rsync
@@ -293,6 +299,159 @@ def test_rsync_refuses_a_destination_that_is_the_site_or_above_it(tmp_path, make
         assert plan is None and "would overwrite the site itself" in str(problems.errors[0]), dest
         assert not lines  # said before anything else runs
         assert (site / "site.toml").is_file() and (site / "public" / "index.html").is_file()
+
+
+@needs_rsync
+def test_rsync_refuses_a_destination_in_the_sites_sources(tmp_path, make_site):
+    """`destination = "content"` deleted the articles (rsync --delete), and the next build
+    published an empty site."""
+    files = {"public/index.html": "<!doctype html><title>x</title>", "content/world/a.md": "article",
+             "seeds/a.txt": "seed", "themes/t/theme.toml": "", "static/a.css": "a{}", "templates/base.html": "t",
+             ".ssg/keep": "state", "notes/n.txt": "n"}
+    site = make_site(tmp_path, files)
+    for dest, name in (("content", "content"), ("content/", "content"), ("./content/world", "content"),
+                       ("seeds", "seeds"), ("themes/t", "themes"), ("static", "static"),
+                       ("templates/new", "templates"), (".ssg", ".ssg"), (".ssg/deploy/x", ".ssg"),
+                       (str(site / "content"), "content")):
+        (site / "site.toml").write_text(f'base_url = "https://example.org/"\n[deploy.www]\ndestination = "{dest}"\n')
+        plan, problems, lines = run_deploy(site)
+        assert plan is None and not lines, dest
+        (error,) = problems.errors
+        assert f"the site's {name}/ folder, which a deploy would overwrite" in error.message, (dest, error)
+    assert all((site / rel).read_text() == text for rel, text in files.items())
+    # A folder of the site that holds no sources is a place like any other.
+    (site / "site.toml").write_text('base_url = "https://example.org/"\n[deploy.www]\ndestination = "notes/www"\n')
+    assert run_deploy(site)[0] is not None
+
+
+@needs_rsync
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("runuser") is None,
+                    reason="reading as another user needs root and runuser")
+def test_deployed_files_are_readable_by_the_web_server(tmp_path):
+    """nginx runs as another user: every folder must be 755 and every file 644, whatever the
+    deploying user's umask (rsync's --chmod=Du=rwx,go=rx,Fu=rw,go=r gave folders 744: 403)."""
+    import tempfile
+
+    www = Path(tempfile.mkdtemp(prefix="ssg-www-", dir="/tmp"))  # tmp_path's parents are private
+    try:
+        os.chmod(www, 0o755)
+        dest = www / "site"
+        site = golden(tmp_path, f'[deploy.www]\ndestination = "{dest}"\n')
+        old = os.umask(0o077)  # a careful user's umask: every file the deploy makes would be private
+        try:
+            for path in (site / "public").rglob("*"):
+                path.chmod(0o700 if path.is_dir() else 0o600)
+            deployed_ok(site)
+        finally:
+            os.umask(old)
+        script = ('cd "$1" && find . -type d -exec ls {} + >/dev/null && find . -type f -exec cat {} + >/dev/null '
+                  '&& cat index.html world/index.html')
+        r = subprocess.run(["runuser", "-u", "nobody", "--", "sh", "-c", script, "sh", str(dest)],
+                           capture_output=True, timeout=60)
+        assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()[:2000]
+        assert b"<html" in r.stdout
+        modes = {oct(p.stat().st_mode & 0o777) for p in [dest, *dest.rglob("*")]}
+        assert modes == {"0o755", "0o644"}, modes
+    finally:
+        shutil.rmtree(www, ignore_errors=True)
+
+
+@needs_rsync
+def test_a_site_built_for_localhost_is_not_deployed_unless_forced(tmp_path, make_site):
+    dest = tmp_path / "www"
+    site = make_site(tmp_path, {"content/world/a.md": article("A", "2024-05-01T08:00:00+00:00", "World", "A.", slug="a"),
+                                "site.toml": f'[search]\nenabled = false\n[deploy.www]\ndestination = "{dest}"\n'})
+    build(site)  # base_url left as `ssg init` leaves it: http://localhost:8000/
+    plan, problems, _ = run_deploy(site)
+    assert plan is None and not dest.exists()
+    (error,) = problems.errors
+    assert str(error).startswith("deploy.www: not deployed: the site was built for http://localhost:8000/")
+    assert "Set base_url to the address the site is served at and build again, or deploy anyway with --force" in str(error)
+    plan, problems, _ = run_deploy(site, force=True)
+    assert plan is not None and tree(dest) == site_files(site)
+    assert [p.message for p in problems.warnings if p.path == "deploy.www"][0].startswith("the site was built for")
+    # Built for its real address with --base-url: what was built is what counts.
+    shutil.rmtree(site / "public")
+    build(site, base_url="https://news.example.org/")
+    assert run_deploy(site)[0] is not None
+
+
+@needs_git
+def test_a_git_repository_is_never_read_as_an_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    site = golden(tmp_path, '[deploy.gh]\nrepository = "--upload-pack=touch pwned:"\n')
+    plan, problems, lines = run_deploy(site)
+    assert plan is None and not lines
+    assert [str(p) for p in problems.errors] == [
+        "deploy.gh: repository '--upload-pack=touch pwned:' starts with '-': name a URL or a path"]
+    assert not list(tmp_path.rglob("pwned*"))
+    # The same for rsync: a destination is never an option either.
+    (site / "site.toml").write_text((site / "site.toml").read_text() + '\n[deploy.r]\ndestination = "--rsh=touch pwned:x"\n')
+    plan, problems, _ = run_deploy(site, "r")
+    assert plan is None and "starts with '-'" in str(problems.errors[0]) and not list(tmp_path.rglob("pwned*"))
+
+
+def test_git_commands_end_options_before_the_repository(tmp_path, monkeypatch):
+    """Should a value starting with '-' ever get past the check, git still reads it as a repository."""
+    calls = []
+    monkeypatch.setattr(GitTarget, "git", lambda self, *args, **kw: calls.append(args) or "")
+    target = GitTarget(tmp_path, tmp_path / "public", "gh", DeployTarget(type="git", repository="https://e.org/r.git"))
+    target.remote = "--upload-pack=touch pwned"
+    (tmp_path / "public").mkdir()
+    target.plan()
+    target.parent, target.tree = "0" * 40, "1" * 40
+    target.apply(deploy_mod.Plan(), False, lambda line: None)
+    for args in calls:
+        if "--upload-pack=touch pwned" in args:
+            assert args.index("--") < args.index("--upload-pack=touch pwned"), args
+
+
+@needs_rsync
+@pytest.mark.parametrize("moment", ["killed", "running"])
+def test_a_deploy_ships_exactly_one_version_of_the_site(tmp_path, moment):
+    """A build killed in the middle of its commit (journal written, some files moved into place),
+    or one still committing when the deploy starts: the deploy ships the new site whole, never
+    a mix of old and new files."""
+    from sitekit import finish, instrumented_build
+
+    dest = tmp_path / "www"
+    site = golden(tmp_path, f'[deploy.www]\ndestination = "{dest}"\n')
+    old = site_files(site)
+    reference = tmp_path / "reference"  # the same edit, built without interruption: the new site
+    shutil.copytree(site, reference, symlinks=True)
+    edit_golden(reference)
+    new = site_files(reference)
+    assert new != old
+    edit_golden_content(site)  # committed by a build that we kill or pause
+    if moment == "killed":
+        code, _ = finish(instrumented_build(site, "-j", "1", crash_at="commit:3:after"))
+        assert code == -signal.SIGKILL and (site / ".public.journal").exists()
+        assert site_files(site) not in (old, new)  # half committed
+        deployed_ok(site)
+    else:
+        go = tmp_path / "go"
+        proc = instrumented_build(site, "-j", "1", PAUSE_AT="commit:3", PAUSE_FILE=str(go))
+        try:
+            deadline = time.monotonic() + 60
+            while not Path(f"{go}.paused").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert Path(f"{go}.paused").exists() and site_files(site) not in (old, new)
+            result: dict = {}
+            import threading
+
+            worker = threading.Thread(target=lambda: result.update(zip(("plan", "problems", "lines"), run_deploy(site))))
+            worker.start()
+            time.sleep(1.0)
+            assert worker.is_alive() and not dest.exists()  # waiting for the build
+            go.touch()
+            worker.join(60)
+            assert result["plan"] is not None and not result["problems"].errors, [str(p) for p in result["problems"].items]
+        finally:
+            go.touch()
+            code, err = finish(proc)
+        assert code == 0, err
+    assert tree(dest) == new and site_files(site) == new
+    assert not (site / ".public.journal").exists()
 
 
 @needs_rsync
@@ -310,9 +469,9 @@ def test_an_interrupted_rsync_deploy_is_completed_by_the_next(tmp_path):
     finally:
         proc.kill()
         proc.wait()
-    assert tree(dest) != tree(site / "public")
+    assert tree(dest) != site_files(site)
     deployed_ok(site)
-    assert tree(dest) == tree(site / "public")
+    assert tree(dest) == site_files(site)
 
 
 # -- git --------------------------------------------------------------------------------------
@@ -334,7 +493,7 @@ def branch_tree(repo: Path, branch: str) -> dict[str, str]:
 
 
 def expected_tree(site: Path, cname: str | None) -> dict[str, str]:
-    want = {rel: blob_sha(data) for rel, data in tree(site / "public").items()}
+    want = {rel: blob_sha(data) for rel, data in site_files(site).items()}
     want[".nojekyll"] = blob_sha(b"")
     if cname:
         want["CNAME"] = blob_sha(cname.encode() + b"\n")
@@ -347,7 +506,7 @@ def test_git_deploy_of_a_bbc_sized_site(fresh, tmp_path):
     subprocess.run(["git", "init", "--bare", "-q", str(repo)], check=True)
     site = fresh(f'[deploy.pages]\nrepository = "{repo}"\ncname = "news.example.org"\nmessage = "Publish"\n')
     plan, _ = deployed_ok(site)
-    assert plan.new == len(tree(site / "public")) + 2
+    assert plan.new == len(site_files(site)) + 2
     assert branch_tree(repo, "gh-pages") == expected_tree(site, "news.example.org")
     first = git(repo, "rev-parse", "gh-pages").strip()
     assert git(repo, "log", "-1", "--format=%s", "gh-pages").strip() == "Publish"
@@ -371,7 +530,7 @@ def test_git_deletions_max_deletes_and_an_interrupted_push(tmp_path):
     subprocess.run(["git", "init", "--bare", "-q", str(repo)], check=True)
     site = golden(tmp_path, f'[deploy.pages]\nrepository = "{repo}"\nmax_deletes = 2\n')
     plan, _ = deployed_ok(site, dry_run=True)
-    assert plan.new == len(tree(site / "public")) + 1  # and .nojekyll
+    assert plan.new == len(site_files(site)) + 1  # and .nojekyll
     assert git(repo, "branch", "--list") == ""  # a dry run commits and pushes nothing
     deployed_ok(site)
     head = git(repo, "rev-parse", "gh-pages").strip()
@@ -423,7 +582,7 @@ def test_git_deploy_to_an_existing_branch_keeps_its_history(tmp_path):
     assert plan.deletions == ["old.html"] and plan.changed == 0
     repo = work / ".git"
     assert git(repo, "rev-list", "--count", "pages").strip() == "2"
-    assert branch_tree(repo, "pages") == {rel: blob_sha(d) for rel, d in tree(site / "public").items()}
+    assert branch_tree(repo, "pages") == {rel: blob_sha(d) for rel, d in site_files(site).items()}
 
 
 # -- S3 ---------------------------------------------------------------------------------------
@@ -496,7 +655,7 @@ def listing(client, bucket: str) -> dict[str, str]:
 
 
 def expected_listing(site: Path, prefix: str = "news/") -> dict[str, str]:
-    return {prefix + rel: hashlib.md5(data).hexdigest() for rel, data in tree(site / "public").items()}
+    return {prefix + rel: hashlib.md5(data).hexdigest() for rel, data in site_files(site).items()}
 
 
 def test_s3_deploy_of_a_bbc_sized_site(fresh, s3_endpoint, bucket):
@@ -504,7 +663,7 @@ def test_s3_deploy_of_a_bbc_sized_site(fresh, s3_endpoint, bucket):
     client.put_object(Bucket=name, Key="other/keep.txt", Body=b"not ours")  # outside the prefix
     site = fresh(s3_toml(s3_endpoint, name))
     plan, _ = deployed_ok(site)
-    assert plan.new == len(tree(site / "public"))
+    assert plan.new == len(site_files(site))
     want = expected_listing(site)
     assert listing(client, name) == {**want, "other/keep.txt": hashlib.md5(b"not ours").hexdigest()}
     # Content-Type and Cache-Control per kind of file.
@@ -536,7 +695,7 @@ def test_s3_deletions_max_deletes_and_dry_run(tmp_path, s3_endpoint, bucket):
     client.put_object(Bucket=name, Key="news-old/keep.txt", Body=b"not ours")  # beside the prefix
     site = golden(tmp_path, s3_toml(s3_endpoint, name, "max_deletes = 2\n"))
     plan, _ = deployed_ok(site, dry_run=True)
-    assert plan.new == len(tree(site / "public")) and list(listing(client, name)) == ["news-old/keep.txt"]
+    assert plan.new == len(site_files(site)) and list(listing(client, name)) == ["news-old/keep.txt"]
     deployed_ok(site)
     client.put_object(Bucket=name, Key="news/stale.html", Body=b"old")  # only in the bucket: deleted
     plan, _ = deployed_ok(site)
@@ -603,7 +762,7 @@ def test_s3_objects_without_an_md5_etag_are_compared_by_their_sha256(tmp_path, s
     multipart("news/robots.txt", b"x", "0" * 64)  # another sha256: uploaded again
     assert "-" in listing(client, name)["news/style.css"]
     plan, _ = deployed_ok(site)
-    assert plan.uploads == ["robots.txt"] and plan.unchanged == len(tree(site / "public")) - 1
+    assert plan.uploads == ["robots.txt"] and plan.unchanged == len(site_files(site)) - 1
 
 
 def test_s3_deploy_of_the_golden_site_sets_pagefind_cache_headers(tmp_path, s3_endpoint, bucket):
@@ -649,7 +808,7 @@ def test_cli_deploy_refuses_a_broken_site_unless_forced(run_cli, tmp_path):
     result = run_cli(site, "deploy", "www", "--force")
     assert result.code == 0, result.err
     assert "public/404.html:29: warning: broken link /news/world/" in result.err
-    assert tree(dest) == tree(site / "public")
+    assert tree(dest) == site_files(site)
     result = run_cli(site, "deploy", "--dry-run", "--force")
     assert result.code == 0 and "dry run: deploy.www (rsync to " in result.out
     assert "0 to upload (0 new, 0 changed), 0 to delete, 58 unchanged" in result.out

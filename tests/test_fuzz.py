@@ -123,7 +123,8 @@ def check_problems(site: Path, problems: Problems) -> None:
 def import_and_build(site: Path, **options) -> tuple[Problems, object]:
     problems = Problems()
     import_seeds(site, load_config(site), problems, date=IMPORT_DATE)
-    report, more = build(site, expect_ok=False, **options)
+    # Bad files are left out and the rest is published: what --keep-going asks for.
+    report, more = build(site, expect_ok=False, keep_going=True, **options)
     problems.extend(more)
     check_problems(site, problems)
     assert report.published, [str(p) for p in problems.items]
@@ -512,9 +513,9 @@ def test_random_front_matter_never_crashes_and_is_shown_as_typed(files):
         # equals a clean build (odd values survive the cache's JSON).
         control = site / "content/world/control.md"
         control.write_text(CONTROL.replace("Still built.", "Edited."), encoding="utf-8")
-        build(site, expect_ok=False, drafts=True, future=True)
+        build(site, expect_ok=False, drafts=True, future=True, keep_going=True)
         incremental = tree(site / "public")
-        build(site, expect_ok=False, drafts=True, future=True, clean=True)
+        build(site, expect_ok=False, drafts=True, future=True, clean=True, keep_going=True)
         assert tree(site / "public") == incremental
 
 
@@ -549,8 +550,8 @@ def test_nesting_that_overflowed_the_c_parser_is_reported(tmp_path):
         "content/world/control.md": CONTROL,
     }
     site = make_site(tmp_path, files, toml=TOML)
-    proc = subprocess.run([sys.executable, "-m", "ssg", "build", "--site", str(site), "--date", "2024-03-10"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "ssg", "build", "--site", str(site), "--date", "2024-03-10",
+                           "--keep-going"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
     errors = sorted(line for line in proc.stderr.splitlines() if line.startswith("content/a/"))
     assert errors == [

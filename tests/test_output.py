@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ssg.output import Claims, OutputCheck, write_atomic
-from sitekit import article, build, make_site
+from ssg.output import MARKER, Claims, OutputCheck, read_marker, write_atomic
+from sitekit import article, build, make_site, tree
 
 
 def _folder(tmp_path: Path) -> tuple[Path, list[str]]:
@@ -196,3 +196,106 @@ def test_a_clean_build_updates_the_folder_in_place_and_removes_strays(tmp_path):
                       name="fresh")
     build(fresh)
     assert tree(out) == tree(fresh / "public")
+
+
+# --- whose folder it is: a folder ssg did not make is never emptied ---------------------------
+
+A = {"content/world/a.md": article("Alpha", "2024-05-01T08:00:00+00:00", "World", "A.", slug="a"),
+     "content/world/b.md": article("Bravo", "2024-05-02T08:00:00+00:00", "World", "B.", slug="b")}
+
+
+def _others(folder: Path) -> dict[str, bytes]:
+    """A GitHub Pages docs/ folder of someone else's files."""
+    files = {"CNAME": b"news.example.org\n", "index.md": b"# Docs\n", "guide/setup.md": b"Set up.\n", ".nojekyll": b""}
+    for rel, data in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    return files
+
+
+@pytest.mark.parametrize("clean", [False, True])
+def test_a_folder_of_other_files_is_refused_and_left_alone(tmp_path, run_cli, clean):
+    site = make_site(tmp_path, A, toml='base_url = "https://example.org/"\noutput_dir = "docs"\n')
+    theirs = _others(site / "docs")
+    result = run_cli(site, "build", *(["--clean"] if clean else []))
+    assert result.code == 1 and "Traceback" not in result.err
+    (line,) = [line for line in result.err.splitlines() if line.startswith("docs: ")]
+    assert "not made by ssg (no .ssg-output.json) and holds 4 files or folders" in line
+    assert ".nojekyll, CNAME, guide/setup.md, index.md" in line and "--replace-output" in line
+    assert tree(site / "docs") == theirs and "build failed: docs/ left as it was" in result.out
+
+
+def test_replace_output_lists_and_deletes_what_was_there(tmp_path, run_cli):
+    site = make_site(tmp_path, A, toml='base_url = "https://example.org/"\noutput_dir = "docs"\n')
+    _others(site / "docs")
+    result = run_cli(site, "build", "--replace-output")
+    assert result.code == 0, result.err
+    assert "docs: warning: not made by ssg: --replace-output deletes what it holds that no page produces" in result.err
+    assert "of 4 files and folders: .nojekyll, CNAME, guide/setup.md, index.md" in result.err
+    fresh = make_site(tmp_path, A, name="fresh", toml='base_url = "https://example.org/"\n')
+    build(fresh)
+    assert tree(site / "docs") == tree(fresh / "public")
+    # From now on it is ssg's: no flag needed.
+    assert run_cli(site, "build").code == 0
+
+
+def test_an_empty_existing_folder_is_built_into(tmp_path):
+    site = make_site(tmp_path, A)
+    (site / "public").mkdir()
+    build(site)
+    assert (site / "public/world/a/index.html").is_file() and (site / "public" / MARKER).is_file()
+
+
+def test_the_marker_lists_the_outputs_and_comes_back_when_deleted(tmp_path):
+    # (search off: the names of Pagefind's files change with every edit of an article)
+    site = make_site(tmp_path, A, toml='base_url = "https://example.org/"\n[search]\nenabled = false\n')
+    build(site)
+    out = site / "public"
+    listed = read_marker(out)
+    assert listed == sorted(rel for rel in tree(out) if rel != MARKER) and "world/a/index.html" in listed
+    (out / MARKER).unlink()
+    build(site)
+    assert read_marker(out) == listed
+    # A new article changes the list; an edited one does not rewrite the marker.
+    (site / "content/world/c.md").write_text(article("Charlie", "2024-05-03T08:00:00+00:00", "World", "C.", slug="c"))
+    build(site)
+    assert "world/c/index.html" in read_marker(out)
+    mtime = (out / MARKER).stat().st_mtime_ns
+    time.sleep(0.01)
+    (site / "content/world/c.md").write_text(article("Charlie!", "2024-05-03T08:00:00+00:00", "World", "C!", slug="c"))
+    build(site)
+    assert (out / MARKER).stat().st_mtime_ns == mtime
+
+
+def test_without_the_build_state_only_recorded_outputs_go(tmp_path):
+    """A fresh clone or a deleted .ssg/: the marker says which files are ssg's. A normal build
+    removes only those no longer produced; --clean also what no page produces."""
+    site = make_site(tmp_path, A)
+    build(site)
+    out = site / "public"
+    (out / "notes.txt").write_text("put here by hand")
+    (out / "world/a/extra.html").write_text("also by hand")
+    shutil.rmtree(site / ".ssg")
+    (site / "content/world/a.md").unlink()
+    report, _ = build(site)
+    assert not (out / "world/a/index.html").exists() and report.removed >= 1
+    assert (out / "notes.txt").read_text() == "put here by hand" and (out / "world/a/extra.html").is_file()
+    shutil.rmtree(site / ".ssg")
+    build(site, clean=True)
+    assert not (out / "notes.txt").exists() and not (out / "world/a").exists()
+    fresh = make_site(tmp_path, {"content/world/b.md": A["content/world/b.md"]}, name="fresh")
+    build(fresh)
+    assert tree(out) == tree(fresh / "public")
+
+
+def test_a_recorded_build_without_a_marker_is_still_ssgs(tmp_path):
+    """A site built by an ssg that wrote no marker: the build state says the folder is ssg's."""
+    site = make_site(tmp_path, A)
+    build(site)
+    (site / "public" / MARKER).unlink()
+    (site / "public" / "stray.html").write_text("x")
+    build(site)  # normal: only recorded outputs may go, the stray stays
+    assert (site / "public/stray.html").exists() and (site / "public" / MARKER).is_file()
+    (site / "public" / MARKER).unlink()
+    build(site, clean=True)  # --clean: the state (read before it is dropped) says it is ssg's
+    assert not (site / "public/stray.html").exists()

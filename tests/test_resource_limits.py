@@ -36,9 +36,10 @@ sys.exit(code)
 
 
 def ssg_build(site: Path, tmp_path: Path) -> tuple[int, str, float]:
-    """(exit status, stderr, peak RSS in MB) of `ssg build -j 1` on ``site``."""
+    """(exit status, stderr, peak RSS in MB) of `ssg build -j 1 --keep-going` on ``site``."""
     peak = tmp_path / "peak"
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, "build", "--site", str(site), "-j", "1", "--date", "2024-03-10"],
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, "build", "--site", str(site), "-j", "1", "--date", "2024-03-10",
+                           "--keep-going"],
                           capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), PEAK_FILE=str(peak)),
                           timeout=300)
     return proc.returncode, proc.stderr, int(peak.read_text()) / 1024

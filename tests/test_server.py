@@ -40,10 +40,20 @@ def write_site(root: Path, base_url: str = "https://example.org/") -> Path:
     return root
 
 
+def free_port() -> int:
+    """A port nobody listens on now (``ssg serve --port`` takes 1 to 65535)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Server:
     def __init__(self, site: Path, *extra: str):
+        port = [] if "--port" in extra else ["--port", str(free_port())]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", "0", *extra],
+            [sys.executable, "-m", "ssg", "serve", "--site", str(site), *port, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
         )
         self.lines: list[str] = []
@@ -130,6 +140,99 @@ def test_warns_when_not_loopback(site):
     finally:
         err = s.stop()
     assert "warning: listening on 0.0.0.0" in err
+
+
+def raw_request(port: int, lines: list[str]) -> tuple[int, bytes]:
+    """Send a request exactly as written (any Host, or none) and return (status, body)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep:  # whole when a 101, or when Content-Length bytes followed (a connection may stay open)
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                if head.startswith(b"HTTP/1.1 101") or (length and len(body) >= int(length.group(1))):
+                    break
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def fetch(port: int, path: str, host: str | None) -> tuple[int, bytes]:
+    """GET ``path`` with ``host`` as Host; None: no Host at all, as HTTP/1.0 allows."""
+    if host is None:
+        return raw_request(port, [f"GET {path} HTTP/1.0"])
+    return raw_request(port, [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: close"])
+
+
+def websocket(port: int, origin: str | None, host: str | None = None) -> int:
+    """The status of a /livereload WebSocket handshake."""
+    return raw_request(port, ["GET /livereload HTTP/1.1", f"Host: {host or f'127.0.0.1:{port}'}",
+                              "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                              "Sec-WebSocket-Version: 13", *([f"Origin: {origin}"] if origin else [])])[0]
+
+
+def test_only_local_names_are_answered(server):
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 sends its own
+    name as Host. Only the listening address and the loopback names, with the port, are served."""
+    port = server.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+        status, body = fetch(port, "/", host)
+        assert status == 200 and b"Headline second" in body, host
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1}", "127.0.0.1", f"127.0.0.2:{port}",
+                 f"x:1&host=attacker", f"localhost.evil.example:{port}", "", None):
+        for path in ("/", "/world/first/", "/livereload.js", "/no-such-page/"):
+            status, body = fetch(port, path, host)
+            assert status == 403 and b"Headline" not in body and b"attacker" not in body, (host, path, status)
+
+
+def test_the_host_header_never_reaches_the_page(server):
+    status, body = fetch(server.port, "/", f"localhost:{server.port}")
+    scripts = re.findall(rb'<script src="/livereload\.js\?port=([^&"]*)', body)
+    assert status == 200 and scripts == [str(server.port).encode()]
+
+
+def test_the_reload_socket_refuses_foreign_origins(server):
+    port = server.port
+    assert websocket(port, f"http://127.0.0.1:{port}") == 101
+    assert websocket(port, f"http://localhost:{port}") == 101
+    for origin in ("http://evil.example", f"http://evil.example:{port}", "null", f"https://127.0.0.1:{port + 1}"):
+        assert websocket(port, origin) == 403, origin
+    # (A browser always sends its Origin; a program that sends none is no web page to guard against.)
+    assert websocket(port, f"http://127.0.0.1:{port}", host=f"evil.example:{port}") == 403
+
+
+def test_listening_on_every_interface_answers_addresses_not_names(site):
+    s = Server(site, "--host", "0.0.0.0")
+    try:
+        assert fetch(s.port, "/", f"192.0.2.7:{s.port}")[0] == 200  # the machine's address on a LAN
+        assert fetch(s.port, "/", f"localhost:{s.port}")[0] == 200
+        assert fetch(s.port, "/", f"evil.example:{s.port}")[0] == 403
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("port", ["0", "80000", "-1", "65536", "http"])
+def test_a_port_out_of_range_is_a_usage_error(site, port):
+    r = subprocess.run([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", port],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_port_in_use_says_so(site):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", str(port)],
+                           capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"port {port} is in use (another `ssg serve`?): choose another with --port" in r.stderr
+    assert "building" not in r.stdout  # said at once, before a build
 
 
 @pytest.mark.parametrize(
