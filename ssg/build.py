@@ -1,10 +1,10 @@
-"""The pipeline, phase by phase: import → collect → plan → render → publish → remember.
+"""The build, phase by phase: scan → collect → plan → make → publish → remember.
 
-Everything is planned and rendered before anything is written. Each output carries a
-fingerprint of all its inputs (``render.Planned.key``); a page whose fingerprint matches the
-last build's is neither rendered nor written, and a build whose whole input is unchanged stops
-right after looking at file stats. An incremental build must give exactly the output of a clean
-one: the fingerprints are the dependency tracking, so anything a page shows must be in its key.
+Each phase is a function that takes the values the ones before it returned and returns its
+own; ``build_site`` calls them in order. Nothing is written to the output folder before every
+output was planned and made: an output (``outputs.Output``) whose key matches the last
+build's is neither made nor written, and a build whose whole input is unchanged stops after
+looking at file stats. An incremental build gives exactly the output of a clean one.
 
 Any error (a bad seed or content file, a template that does not render, two outputs on one
 path) fails the build and leaves the previous site exactly as it was: an article with a typo
@@ -23,26 +23,26 @@ import gc
 import hashlib
 import os
 import shutil
-from itertools import islice
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import __version__
+from . import __version__, search
 from .config import Config, load_config
+from .content import Article, body_hash
+from .files import real, walk_files
 from .importer import import_seeds
 from .output import (MARKER, Claims, FullPublisher, IncrementalPublisher, OutputCheck, folder_entries, marker_bytes,
                      read_marker, recover, remove_empty_folders)
-from . import search, sitemap
+from .outputs import Output
+from .parallel import chunked, fan_out
 from .problems import Problem, Problems, SsgError
-from .content import body_hash
-from .files import real, walk_files
-from .site import collect, read_body, scan
+from .site import Collected, collect, read_body, scan
 from .state import BuildState, digest, state_path
-from .theme import find_theme
+from .theme import Theme, find_theme
 from .urls import Urls
 
-PARALLEL_MIN = 300  # pages: below this, forking workers costs more than it saves
+PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
 RACY_NS = 2_000_000_000
 
 
@@ -81,7 +81,7 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     now: dt.datetime | None = None
-    clean: bool = False  # ignore and rebuild the cache, render everything
+    clean: bool = False  # ignore and rebuild the cache, make everything
     jobs: int | None = None  # worker processes; None: all cores
     # Publish the site without the articles (and seeds) that have errors, instead of leaving the
     # previous site as it was (`--keep-going`).
@@ -120,382 +120,104 @@ class BuildReport:
                 f"{self.written:,} written, {self.removed:,} removed, {self.reused:,} unchanged ({self.seconds:.2f} s)")
 
 
-def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
-    out = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                st = path.stat()
-                out.append((str(path), st.st_size, st.st_mtime_ns))
-    return out
+# --- the values the phases pass on --------------------------------------------------------------
 
 
-class _Html:
-    """Article bodies as HTML: from this build, from the state, or rendered now."""
+@dataclass(frozen=True)
+class Setup:
+    """What a build starts from, decided before anything is read."""
 
-    def __init__(self, config: Config, content_root: Path, state: BuildState):
-        import mistune
-
-        from .markdown import Renderer
-
-        self.settings = f"mistune-{mistune.__version__}/{Renderer.FORMAT}/allow_html={config.markdown.allow_html}"
-        self.markdown = Renderer(allow_html=config.markdown.allow_html)
-        self.root, self.state = content_root, state
-        self.new: dict[str, str] = {}
-        self.lookup = True  # False while the state cannot hold what is asked (article pages of a clean build)
-
-    def __call__(self, article) -> str:
-        key = digest(self.settings, article.body_hash)
-        html = self.new.get(key)
-        if html is None and self.lookup:
-            html = self.state.html(key)
-        if html is None:
-            # Bodies are read again when needed rather than held: memory stays flat with size.
-            # The file may have changed (or gone) since it was collected, say an editor saving
-            # during `ssg serve`'s rebuild: its HTML would then be remembered under the hash of
-            # the other body, and the page would mix two versions. The build stops instead.
-            try:
-                body = read_body(self.root, article.relpath)
-            except (OSError, ValueError):
-                body = None
-            if body is None or body_hash(body) != article.body_hash:
-                raise SsgError([Problem(str(self.root / article.relpath), None,
-                                        "changed while the site was being built: build again")])
-            html = self.new[key] = self.markdown(body)
-        return html
+    site: Path
+    config: Config  # search switched off where it cannot be had
+    options: BuildOptions
+    urls: Urls
+    output: Path
+    content_root: Path
+    theme: Theme
+    indexer: search.Indexer | None
+    now: dt.datetime
+    jobs: int
 
 
-# Set in the parent just before forking: workers inherit it instead of receiving it.
-_WORK = None
+@dataclass(frozen=True)
+class Folder:
+    """The output folder as this build found it."""
+
+    previous: dict[str, str]  # the last build's outputs and their keys ({} on --clean or without state)
+    full: bool  # no folder yet: the whole site is staged and moved into place
+    walk: bool  # what no output produces goes: --clean, or a folder of other files to replace
+    marked: list[str] | None  # the files its marker lists (None: no marker)
 
 
-def _start_chunk(publisher, html, state_file) -> None:
-    """A forked worker's copies, made ready for one chunk of work."""
-    # A forked child must not use its parent's SQLite connection: open its own.
-    html.state = BuildState(state_file, Problems())
-    html.new = {}
-    publisher.written = publisher.reused = 0  # this worker's copy counts per chunk
-    if isinstance(publisher, IncrementalPublisher):
-        publisher.write = []  # ... and lists the files it staged, for the parent's commit
+@dataclass(frozen=True)
+class Scanned:
+    listing: dict[str, tuple[int, int]]  # content file -> (size, mtime_ns)
+    theme_files: list[tuple[str, int, int]]
+    racy: int  # a file modified after this (ns) may change again unseen: never trusted later
+    fingerprint: str  # of the whole input; "" when a file is racy
 
 
-def _render_chunk(chunk):
-    renderer, publisher, html, state_file = _WORK
-    _start_chunk(publisher, html, state_file)
-    renderer.problems = Problems()
-    done = []
-    for p in chunk:
-        data = renderer.render_page(p)
-        if data is not None:
-            publisher.add(Urls.output_file(p.path), data)
-            done.append(p.path)
-    html.state.store_html(html.new)
-    html.state.close()
-    return (done, renderer.problems.items, sorted(renderer.failed), publisher.written, publisher.reused,
-            getattr(publisher, "write", []))
+@dataclass(frozen=True)
+class Plan:
+    outputs: list[Output]  # every output of the site, pages first
+    pages: int
+    fps: dict[str, str]  # relpath -> the article's fingerprint (display names of its terms included)
+    terms: dict  # relpath -> display names of its terms, where they differ from its own
+    related: object  # related.Result
+    due: str  # when the site goes stale by itself (a future article, the news window); "" never
+    views: object  # views.Views
+    search_parts: list
 
 
-def _render_all(renderer, publisher, html, state, pages, jobs: int, problems: Problems) -> list[str]:
-    global _WORK
-    if jobs <= 1 or len(pages) < PARALLEL_MIN:
-        done = []
-        for p in pages:
-            data = renderer.render_page(p)
-            if data is not None:
-                publisher.add(Urls.output_file(p.path), data)
-                done.append(p.path)
-        return done
-    import multiprocessing
-
-    _WORK = (renderer, publisher, html, state.path)
-    size = max(50, min(500, len(pages) // (jobs * 4) + 1))
-    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
-    done: list[str] = []
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for paths, found, failed, written, reused, staged in pool.imap(_render_chunk, chunks):
-                if staged:
-                    publisher.write.extend(staged)
-                done.extend(paths)
-                for p in found:
-                    if p not in problems.items:
-                        problems.items.append(p)
-                renderer.failed.update(failed)
-                publisher.written += written
-                publisher.reused += reused
-    finally:
-        _WORK = None
-    return done
+@dataclass(frozen=True)
+class Made:
+    outputs: dict[str, str]  # every output file of the site -> its key
+    failed: frozenset[str]  # templates that did not render
+    rendered: int  # outputs made (their keys had changed)
+    html: dict[str, str]  # article bodies rendered in this process, for the state
 
 
-FEEDS_PARALLEL_MIN = 64  # feed files to make: below this, forking workers costs more than it saves
-
-
-def _feed_chunk(indices):
-    extra, publisher, html, state_file = _WORK
-    _start_chunk(publisher, html, state_file)
-    try:
-        for i in indices:
-            publisher.add(extra[i][0], extra[i][2]())  # written here: the parent never holds them all
-        html.state.store_html(html.new)
-    finally:
-        html.state.close()
-    return indices, publisher.written, publisher.reused, getattr(publisher, "write", [])
-
-
-def _make_feeds(extra, unchanged, publisher, html, state, jobs: int) -> None:
-    """Make and add to ``publisher`` the feeds of ``extra`` (from ``_feeds``) that changed, over
-    ``jobs`` processes when there are many (a pair per section, tag and author); their entries'
-    makers become None (done)."""
-    global _WORK
-    todo = [i for i, (rel, key, _, _) in enumerate(extra) if not unchanged(rel, key)]
-    if jobs <= 1 or len(todo) < FEEDS_PARALLEL_MIN:
-        return
-    import multiprocessing
-
-    # An RSS file and its Atom twin come from one make: they stay in the same chunk.
-    size = max(8, 2 * (len(todo) // (jobs * 8) + 1))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    _WORK = (extra, publisher, html, state.path)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for done, written, reused, staged in pool.imap(_feed_chunk, chunks):
-                if staged:
-                    publisher.write.extend(staged)
-                publisher.written += written
-                publisher.reused += reused
-                for i in done:
-                    rel, key, _, source = extra[i]
-                    extra[i] = (rel, key, None, source)
-    finally:
-        _WORK = None
+# --- the driver ---------------------------------------------------------------------------------
 
 
 def build_site(site: Path, config: Config, problems: Problems, options: BuildOptions = BuildOptions()) -> BuildReport:
-    started = time.perf_counter()
-    timings = _Timings()
-    gc_was_on = gc.isenabled()
+    started, timings = time.perf_counter(), _Timings()
     report = BuildReport(output=config.output_dir)
-    urls = Urls.from_config(config, options.base_url)
-    output = site / config.output_dir
-    content_root = site / config.content_dir
-    theme = find_theme(site, config.theme)
-    # Search off (with a warning) where it cannot be had: no page, no box, so in every page's key.
-    config, indexer = search.effective(config, theme.template_dirs(site), problems)
-    now = options.now or dt.datetime.now(dt.timezone.utc)
+    gc_was_on = gc.isenabled()
+    setup = make_setup(site, config, options, problems)
     state = BuildState(state_path(site, config.output_dir), problems, exclusive=True)
-    present = None
+    present = publisher = None
     try:
-        jobs = options.jobs or os.cpu_count() or 1
-        previous = state.outputs()
-        recorded = bool(previous)  # a build of this folder is recorded in the state
-        if options.clean:
-            state.clear()
-            previous = {}
-        # An existing output folder is updated in place: changed files through a journal, the
-        # rest left alone (a --clean build, which renders everything again, rewrites only what
-        # differs). Only a first build stages a whole site and moves it into place.
-        full = not output.is_dir()
-        marked = None if full else read_marker(output)
-        # What may go from the folder: without the state's list of the last build's outputs,
-        # the marker's; everything it holds only on --clean in a folder that is ssg's, or when
-        # asked to replace a folder of other files.
-        walk = not full and not previous and (
-            (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
-        # Looked at on another core while the content is scanned: which of the last build's
-        # outputs were deleted by hand (they are made again, even when nothing else changed);
-        # or, to ``walk``, all the folder holds (what no page produces goes).
-        present = None
-        if previous:
-            present = OutputCheck(output, list(previous), parallel=jobs > 1)
-        elif walk:
-            present = OutputCheck(output, None, parallel=jobs > 1)
-        scanned_ns = time.time_ns()
-        listing = scan(content_root, site, problems, config.content_dir.rstrip("/"))
-        theme_files = _files(theme.template_dirs(site) + theme.static_dirs(site))
-        # A file modified within RACY_NS of the scan may change again within the same timestamp
-        # tick without its stat changing (git's "racy" files): never trust its stat later.
-        racy = scanned_ns - RACY_NS
-        fresh_input = any(m >= racy for _, m in listing.values()) or any(m >= racy for _, _, m in theme_files)
-        fingerprint = "" if fresh_input else digest(__version__, repr(config), urls.base_url, options.drafts, options.future,
-                             list(listing.items()), theme_files, indexer)
+        folder, present = look_at_folder(setup, state, problems)
+        scanned = scan_input(setup, problems)
         timings("scan")
-        due = state.get("next_due")
-        journal = output.parent / f".{output.name}.journal"
-        if (fingerprint and state.get("fingerprint") == fingerprint and previous and present is not None and not journal.exists()
-                and (not due or now < dt.datetime.fromisoformat(due)) and not present.missing()):
+        if unchanged(setup, state, folder, present, scanned):
             report.nothing_changed = report.published = True
-            recover(output)  # what a killed build left beside public/ goes even when nothing changed
-            timings.report()
-            report.seconds = time.perf_counter() - started
-            return report
-
-        # Collecting and planning make a great many objects and no garbage cycles: the cyclic
-        # collector would walk them all again and again for nothing. It is back on (with what was
-        # made so far frozen out of its sight) for rendering.
-        gc.disable()
-        known = {} if options.clean else state.articles()
-        collected = collect(site, config, problems, listing=listing, known=known,
-                            drafts=options.drafts, future=options.future, now=now, jobs=jobs)
-        archive = collected.archive
-        timings("collect")
-        if indexer is not None and not archive.articles:
-            config, indexer = search.off(config), None  # nothing to search (sections: in global_key)
-
-        from .render import PageRenderer
-        from .theme import environment
-
-        env = environment(site, theme, cache_dir=state.path.parent / "templates")
-        templates_key = digest([(Path(f).read_bytes(),) for f, _, _ in _files(theme.template_dirs(site))])
-        global_key = digest(__version__, repr(config), urls.base_url, templates_key,
-                            [(s.name, s.slug) for s in archive.sections],
-                            # Every page links the archive overview and term indexes that exist.
-                            bool(archive.years), bool(archive.tags), bool(archive.authors))
-        html = _Html(config, content_root, state)
-        fingerprints = {r: fp for r, (_, _, fp) in known.items()}
-        fingerprints.update({r: entry[2] for r, entry in collected.parsed.items()})
-        # Related stories, once for the whole archive (render workers inherit them): only what
-        # the articles changed since the last build can touch is scored again.
-        from .related import compute as compute_related
-
-        related = compute_related(archive, config.related.count, None if options.clean else state.related(),
-                                  maybe_changed=set(collected.parsed), jobs=jobs)
-        timings("related")
-        renderer = PageRenderer(config, urls, env, archive, problems, html, global_key, fingerprints,
-                                related=related.links)
-        pages = renderer.plan()
-        timings("plan")
-        gc.freeze()  # forked render workers neither walk nor touch (copy) these objects either
-        if gc_was_on:
-            gc.enable()
-
-        claims = Claims()
-        files = [Urls.output_file(p.path) for p in pages]  # each page's output file, worked out once
-        for rel, p in zip(files, pages):
-            claims.claim(rel, p.source)
-        if claims.problems:
-            raise SsgError(claims.problems)
-
-        timings("claims")
-        publisher = FullPublisher(output) if full else IncrementalPublisher(output)
-        outputs: dict[str, str] = {}
-        search_work: list[Path] = []  # Pagefind's private folders, removed once published
-        try:
-            missing = present.missing() if present is not None and previous else set()
-
-            def unchanged(rel: str, key: str) -> bool:
-                return not full and previous.get(rel) == key and rel not in missing
-
-            if full:
-                todo = list(pages)
-            else:
-                todo, keep = [], publisher.keep
-                for rel, p in zip(files, pages):  # ``unchanged``, inlined: this runs for every page
-                    if previous.get(rel) == p.key and rel not in missing:
-                        keep(rel)
-                        outputs[rel] = p.key
-                    else:
-                        todo.append(p)
-            keys = {p.path: p.key for p in todo}
-            timings("compare")
-            # A clean build's state starts empty: each article's body is rendered once, on its
-            # own page, and asking the state for it first only costs a query per article.
-            html.lookup = not options.clean
-            for path in _render_all(renderer, publisher, html, state, todo, jobs, problems):
-                outputs[Urls.output_file(path)] = keys[path]
-            html.lookup = True
-            timings(f"render {len(todo)}")
-            report.rendered = len(todo)
-            report.pages = len(pages)
-
-            extra = list(_feeds(renderer, urls, config, archive, global_key))
-            _make_feeds(extra, unchanged, publisher, html, state, jobs)
-            timings("feeds")
-            # The news sitemap changes with `now` alone: be due again when its oldest entry ages out.
-            news = news_entries = news_due = None
-            if config.news.news_sitemap:
-                news = sitemap.news_selection(archive.articles.values(), now)
-                news_entries = [(urls.absolute(renderer.article_path(a)), a.date.isoformat(), a.title) for a in news]
-                news_due = sitemap.news_due(news)
-            extra += _site_files(urls, pages, global_key, news=news_entries, config=config)
-            if indexer is not None and not renderer.failed:
-                extra += search.index_outputs(indexer, renderer.search_parts(), pages, publisher, previous, full,
-                                              missing, output, search_work, jobs)
-            due_times = [t for t in (collected.next_due, news_due) if t is not None]
-            static: dict[str, Path] = {}
-            for folder in theme.static_dirs(site):  # the site's static/ overrides the theme's
-                # Links may point anywhere in the site, and a theme's into its own folder.
-                roots = (real(site),) if folder.parent == site else (real(site), real(folder.parent))
-                shown = str(folder.relative_to(site)) if folder.is_relative_to(site) else str(folder)
-                for rel, entry in walk_files(folder, roots, problems, shown):
-                    static[rel] = Path(entry.path)
-            for rel, path in sorted(static.items()):
-                data = path.read_bytes()
-                extra.append((rel, digest(data), lambda data=data: data, f"static file {path}"))
-            for rel, key, make, source in extra:
-                if not claims.claim(rel, source):
-                    continue
-                if unchanged(rel, key):
-                    publisher.keep(rel)
-                elif make is not None:  # None: made and added already (_make_feeds)
-                    publisher.add(rel, make())
-                outputs[rel] = key
-            timings("other files")
-            if claims.problems:
-                raise SsgError(claims.problems)
-            if renderer.failed or (problems.errors and not options.keep_going):
-                publisher.abort()
-                report.seconds = time.perf_counter() - started
-                return report
-            # The marker: rewritten only when the set of outputs changed (or it went missing).
-            if (not full and MARKER in previous and MARKER not in missing and len(previous) == len(outputs) + 1
-                    and all(rel in previous for rel in outputs)):
-                publisher.keep(MARKER)
-                outputs[MARKER] = previous[MARKER]
-            else:
-                data = marker_bytes(outputs)
-                publisher.add(MARKER, data)
-                outputs[MARKER] = hashlib.blake2b(data, digest_size=16).hexdigest()
-            folders: list[str] = []
-            if not full:
-                if previous:
-                    before = previous
-                elif walk:  # --clean, or a folder of other files to replace: whatever it holds
-                    before, folders = present.contents()
-                else:  # the state is gone: the files the marker lists
-                    before = marked or []
-                for rel in sorted(set(before) - set(outputs)):
-                    publisher.remove(rel)
-                    report.removed += 1
-            publisher.commit()
-            if folders:
-                remove_empty_folders(output, folders, outputs)  # as a staged site would have none
-            timings("publish")
-        except BaseException:
-            publisher.abort()
-            raise
-        finally:
-            for folder in search_work:
-                shutil.rmtree(folder, ignore_errors=True)
-        report.published = True
-        report.files = len(outputs) - 1  # the marker is not a file of the site
-        report.written, report.reused = publisher.written, publisher.reused
-        state.save(
-            # A build that reported problems must look at its input again next time.
-            fingerprint=fingerprint if not problems.errors else "",
-            next_due=min(due_times).isoformat() if due_times else "",
-            articles={r: ("racy" if listing[r][1] >= racy else stat, fp, row) for r, (stat, _, fp, row) in collected.parsed.items()},
-            dropped_articles=[r for r in known if r not in listing],
-            html=html.new,
-            outputs=outputs,
-            previous=previous,
-            full=full,
-            related=related,
-        )
-        timings("save state")
+            recover(setup.output)  # what a killed build left beside the folder goes even when nothing changed
+        else:
+            gc.disable()  # collecting and planning make many objects and no cycles (see collect_archive)
+            collected = collect_archive(setup, state, folder, scanned, problems)
+            if setup.indexer is not None and not collected.archive.articles:  # nothing to search
+                setup = replace(setup, config=search.off(setup.config), indexer=None)
+            timings("collect")
+            plan = plan_outputs(setup, collected, state, folder, problems, timings)
+            gc.freeze()  # forked workers neither walk nor touch (copy) these objects
+            if gc_was_on:
+                gc.enable()
+            publisher = FullPublisher(setup.output) if folder.full else IncrementalPublisher(setup.output)
+            missing = present.missing() if present is not None and folder.previous else set()
+            made = make_outputs(setup, plan, collected, folder, missing, state, publisher, problems, timings)
+            if publish(setup, folder, present, plan, made, missing, publisher, problems, report):
+                remember(state, scanned, collected, plan, made, folder, problems)
+            publisher = None
+            timings("publish and remember")
+            if options.exiting:
+                _LEFT_FOR_EXIT.append((collected, plan, made))
     except SsgError as exc:
         problems.extend(exc.problems)
     finally:
+        if publisher is not None:
+            publisher.abort()
         if present is not None:
             present.close()
         state.close()
@@ -504,9 +226,41 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         gc.unfreeze()
     timings.report()
     report.seconds = time.perf_counter() - started
-    if options.exiting:
-        _LEFT_FOR_EXIT.append(dict(locals()))
     return report
+
+
+def make_setup(site: Path, config: Config, options: BuildOptions, problems: Problems) -> Setup:
+    theme = find_theme(site, config.theme)
+    # Search off (with a warning) where it cannot be had: no page, no box, so in every output's key.
+    config, indexer = search.effective(config, theme.template_dirs(site), problems)
+    return Setup(site, config, options, Urls.from_config(config, options.base_url), site / config.output_dir,
+                 site / config.content_dir, theme, indexer, options.now or dt.datetime.now(dt.timezone.utc),
+                 options.jobs or os.cpu_count() or 1)
+
+
+# --- scan -------------------------------------------------------------------------------------
+
+
+def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple[Folder, OutputCheck | None]:
+    """The output folder: its last build's outputs, whether it is ssg's, and (looked at on
+    another core while the content is scanned) which outputs were deleted by hand since, or
+    all it holds when what no output produces must go."""
+    previous = state.outputs()
+    recorded = bool(previous)  # a build of this folder is recorded in the state
+    if setup.options.clean:
+        state.clear()
+        previous = {}
+    output, options = setup.output, setup.options
+    full = not output.is_dir()
+    marked = None if full else read_marker(output)
+    walk = not full and not previous and (
+        (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
+    present = None
+    if previous:
+        present = OutputCheck(output, list(previous), parallel=setup.jobs > 1)
+    elif walk:
+        present = OutputCheck(output, None, parallel=setup.jobs > 1)
+    return Folder(previous, full, walk, marked), present
 
 
 def _not_ours(output: Path, marked, recorded: bool, options: BuildOptions, problems: Problems) -> bool:
@@ -529,80 +283,288 @@ def _not_ours(output: Path, marked, recorded: bool, options: BuildOptions, probl
     return True
 
 
-def _feeds(renderer, urls: Urls, config: Config, archive, global_key: str):
-    """(output path, key, make bytes, source) for every feed; bytes are made only when needed."""
-    targets = [(config.title, config.description, "/", "/feed.xml", "/atom.xml",
-                list(islice(archive.articles, config.feeds.items)))]
-    for s in archive.sections:
-        targets.append((f"{s.name} — {config.title}", f"{s.name}: {config.description}", urls.section_path(s.slug),
-                        urls.section_feed_path(s.slug, "feed"), urls.section_feed_path(s.slug, "atom"), list(s.keys)))
-    from .render import TAXONOMY_NAMES, taxonomies
-
-    for kind, terms in taxonomies(config, archive):  # a feed pair per tag and per author
-        for t in terms:
-            what = f"Articles tagged {t.name}" if kind == "tags" else f"Articles by {t.name}"
-            targets.append((f"{TAXONOMY_NAMES[kind]}: {t.name} — {config.title}", f"{what}: {config.description}",
-                            urls.term_path(kind, t.slug), urls.term_feed_path(kind, t.slug, "feed"),
-                            urls.term_feed_path(kind, t.slug, "atom"), t.keys))
-    for title, description, home, rss_path, atom_path, keys in targets:
-        chosen = [archive.articles[k] for k in keys[: config.feeds.items]]
-        key = digest(global_key, "feed", title, home, [renderer.fingerprint(a) for a in chosen])
-        cached: dict[str, bytes] = {}
-
-        def make(kind, chosen=chosen, title=title, description=description, home=home, rss_path=rss_path,
-                 atom_path=atom_path, cached=cached):
-            if not cached:
-                from . import feeds  # feedgen and lxml load only when a feed must be made
-
-                entries = [(a, urls.absolute(renderer.article_path(a)),
-                            renderer.html_source(a) if config.feeds.full_content else "") for a in chosen]
-                cached["rss"], cached["atom"] = feeds.build_feeds(
-                    title=title, description=description, language=config.language,
-                    home_url=urls.absolute(home), rss_url=urls.absolute(rss_path), atom_url=urls.absolute(atom_path),
-                    articles=entries, full_content=config.feeds.full_content, author=config.title,
-                )
-            # Each half is handed out once and let go: hundreds of term feeds are not all held.
-            return cached.pop(kind)
-
-        source = f"feed {title!r}"
-        yield Urls.output_file(rss_path), key, lambda make=make: make("rss"), source
-        yield Urls.output_file(atom_path), key, lambda make=make: make("atom"), source
+def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
+    out = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+    return out
 
 
-def _site_files(urls: Urls, pages, global_key: str, *, news: list[tuple[str, str, str]] | None = None,
-                config: Config | None = None):
-    """The sitemap (every planned page with a lastmod, in plan order; past sitemap.SITEMAP_LIMIT
-    URLs, sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml…), the news sitemap when
-    ``news`` (absolute URL, publication date, title: the selection, newest first) is given, and
-    robots.txt listing both."""
-    entries = [(urls.absolute(p.path), p.lastmod) for p in pages if p.lastmod is not None]
-    parts = sitemap.split(entries)
-    files = []
-    if len(parts) == 1:
-        files.append(("sitemap.xml", digest(global_key, "sitemap", entries), lambda: sitemap.sitemap_xml(entries), "sitemap"))
+def scan_input(setup: Setup, problems: Problems) -> Scanned:
+    """Stats of every input: content files, templates and static files, and a fingerprint of
+    all of them with the settings."""
+    scanned_ns = time.time_ns()
+    listing = scan(setup.content_root, setup.site, problems, setup.config.content_dir.rstrip("/"))
+    theme_files = _files(setup.theme.template_dirs(setup.site) + setup.theme.static_dirs(setup.site))
+    # A file modified within RACY_NS of the scan may change again within the same timestamp
+    # tick without its stat changing (git's "racy" files): never trust its stat later.
+    racy = scanned_ns - RACY_NS
+    fresh = any(m >= racy for _, m in listing.values()) or any(m >= racy for _, _, m in theme_files)
+    o = setup.options
+    fingerprint = "" if fresh else digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future,
+                                          list(listing.items()), theme_files, setup.indexer)
+    return Scanned(listing, theme_files, racy, fingerprint)
+
+
+def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> bool:
+    """Whether the last build's output is still exactly what this one would make: the same
+    input, nothing due since (a future article, the news window), no commit to finish, no
+    output deleted by hand."""
+    due = state.get("next_due")
+    journal = setup.output.parent / f".{setup.output.name}.journal"
+    return bool(scanned.fingerprint and state.get("fingerprint") == scanned.fingerprint and folder.previous
+                and present is not None and not journal.exists()
+                and (not due or setup.now < dt.datetime.fromisoformat(due)) and not present.missing())
+
+
+# --- collect ----------------------------------------------------------------------------------
+
+
+def collect_archive(setup: Setup, state: BuildState, folder: Folder, scanned: Scanned, problems: Problems) -> Collected:
+    """The archive: changed files parsed, the others from the build state. The cyclic garbage
+    collector is off meanwhile: it would walk the many objects made again and again for nothing."""
+    o = setup.options
+    known = {} if o.clean else state.articles()
+    return collect(setup.site, setup.config, problems, listing=scanned.listing, known=known, drafts=o.drafts,
+                   future=o.future, now=setup.now, jobs=setup.jobs)
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: Folder, problems: Problems,
+                 timings) -> Plan:
+    """Every output of the site with its key: pages, feeds, site files, static files."""
+    from . import sitemap
+    from .outputs import Planner, display_terms, global_key, make_globals, plan_static
+    from .related import compute as compute_related
+    from .views import Views
+
+    archive, config = collected.archive, setup.config
+    # Related stories, once for the whole archive: only what the articles changed since the last
+    # build can touch is scored again.
+    related = compute_related(archive, config.related.count, None if setup.options.clean else state.related(),
+                              maybe_changed=set(collected.parsed), jobs=setup.jobs)
+    timings("related")
+    terms, fps = display_terms(config, archive, collected.fps)
+    key = global_key(__version__, config, setup.urls, _templates_key(setup), archive)
+    g = make_globals(config, setup.urls, archive, key)
+    views = Views(g)
+    planner = Planner(g, archive, fps, related.links, views)
+    pages = planner.pages()
+    news = sitemap.news_selection(archive.articles.values(), setup.now) if config.news.news_sitemap else None
+    outputs = pages + planner.feeds() + planner.site_files(pages, news)
+    roots = lambda folder: (real(setup.site),) if folder.parent == setup.site else (real(setup.site), real(folder.parent))
+    outputs += plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
+                           lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)))
+    dues = [t for t in (collected.next_due, sitemap.news_due(news) if news else None) if t is not None]
+    timings("plan")
+    return Plan(outputs, len(pages), fps, terms, related, min(dues).isoformat() if dues else "", views,
+                planner.search_parts() if setup.indexer is not None else [])
+
+
+def _shown(site: Path, folder: Path) -> str:
+    return str(folder.relative_to(site)) if folder.is_relative_to(site) else str(folder)
+
+
+def _templates_key(setup: Setup) -> str:
+    return digest([(Path(f).read_bytes(),) for f, _, _ in _files(setup.theme.template_dirs(setup.site))])
+
+
+# --- make -------------------------------------------------------------------------------------
+
+
+class _Html:
+    """Article bodies as HTML: from this build, from the state, or rendered now."""
+
+    def __init__(self, config: Config, content_root: Path, state: BuildState):
+        import mistune
+
+        from .markdown import Renderer
+
+        self.settings = f"mistune-{mistune.__version__}/{Renderer.FORMAT}/allow_html={config.markdown.allow_html}"
+        self.markdown = Renderer(allow_html=config.markdown.allow_html)
+        self.root, self.state = content_root, state
+        self.new: dict[str, str] = {}
+        self.lookup = True  # False while the state cannot hold what is asked (a clean build)
+
+    def __call__(self, article: Article) -> str:
+        key = digest(self.settings, article.body_hash)
+        html = self.new.get(key)
+        if html is None and self.lookup:
+            html = self.state.html(key)
+        if html is None:
+            # Bodies are read again when needed rather than held: memory stays flat with size.
+            # The file may have changed (or gone) since it was collected, say an editor saving
+            # during `ssg serve`'s rebuild: its HTML would then be remembered under the hash of
+            # the other body, and the page would mix two versions. The build stops instead.
+            try:
+                body = read_body(self.root, article.relpath)
+            except (OSError, ValueError):
+                body = None
+            if body is None or body_hash(body) != article.body_hash:
+                raise SsgError([Problem(str(self.root / article.relpath), None,
+                                        "changed while the site was being built: build again")])
+            html = self.new[key] = self.markdown(body)
+        return html
+
+
+def make_outputs(setup: Setup, plan: Plan, collected: Collected, folder: Folder, missing: set[str], state: BuildState,
+                 publisher, problems: Problems, timings) -> Made:
+    """Make every output whose key changed (or whose file went missing) and hand its bytes to
+    the publisher; then the search index, from the article pages as they will be published."""
+    from .outputs import Maker
+    from .theme import Templates, environment
+
+    claims = Claims()
+    for o in plan.outputs:
+        claims.claim(o.file, o.source)
+    if claims.problems:
+        raise SsgError(claims.problems)
+    outputs: dict[str, str] = {}
+    todo = []
+    for o in plan.outputs:
+        if not folder.full and folder.previous.get(o.file) == o.key and o.file not in missing:
+            publisher.keep(o.file)
+            outputs[o.file] = o.key
+        else:
+            todo.append(o)
+    timings("compare")
+    env = environment(setup.site, setup.theme, cache_dir=state.path.parent / "templates")
+    templates = Templates(env, problems, plan.views.g.site)
+    html = _Html(setup.config, setup.content_root, state)
+    html.lookup = not setup.options.clean  # a clean build's state holds no body yet
+    maker = Maker(plan.views, templates, collected.archive.articles, plan.terms, html)
+    done = _make_all(maker, todo, publisher, html, state, setup.jobs, problems)
+    outputs.update((o.file, o.key) for o in todo if o.file in done)
+    timings(f"make {len(todo)}")
+    if setup.indexer is not None and not templates.failed:
+        for o in search.index_outputs(setup.indexer, plan.search_parts, plan.outputs, publisher, folder.previous,
+                                      folder.full, missing, setup.output, setup.jobs):
+            if claims.claim(o.file, o.source):
+                outputs[o.file] = o.key
+        if claims.problems:
+            raise SsgError(claims.problems)
+        timings("search")
+    return Made(outputs, frozenset(templates.failed), len(todo), html.new)
+
+
+def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildState, jobs: int,
+              problems: Problems) -> set[str]:
+    """Make ``todo``, over ``jobs`` processes when there are many; returns the files made."""
+    if jobs <= 1 or len(todo) < PARALLEL_MIN:
+        return _make_chunk(maker, todo, publisher)
+    state_file = state.path
+
+    def work(chunk):
+        # A forked worker: its own SQLite connection, its own counts, the files it staged.
+        html.state, html.new = BuildState(state_file, Problems()), {}
+        publisher.written = publisher.reused = 0
+        if isinstance(publisher, IncrementalPublisher):
+            publisher.write = []
+        maker.templates.problems = Problems()
+        try:
+            done = _make_chunk(maker, chunk, publisher)
+            html.state.store_html(html.new)
+        finally:
+            html.state.close()
+        return (done, maker.templates.problems.items, sorted(maker.templates.failed), publisher.written,
+                publisher.reused, getattr(publisher, "write", []))
+
+    made: set[str] = set()
+    for done, found, failed, written, reused, staged in fan_out(work, chunked(todo, jobs, 50, 500), jobs):
+        made |= done
+        for p in found:
+            if p not in problems.items:
+                problems.items.append(p)
+        maker.templates.failed.update(failed)
+        publisher.written += written
+        publisher.reused += reused
+        if staged:
+            publisher.write.extend(staged)
+    return made
+
+
+def _make_chunk(maker, chunk: list[Output], publisher) -> set[str]:
+    done = set()
+    for o in chunk:
+        data = maker.make(o)
+        if data is not None:
+            publisher.add(o.file, data)
+            done.add(o.file)
+    return done
+
+
+# --- publish and remember ---------------------------------------------------------------------
+
+
+def publish(setup: Setup, folder: Folder, present, plan: Plan, made: Made, missing: set[str], publisher,
+            problems: Problems, report: BuildReport) -> bool:
+    """Commit what was made, remove what is no longer produced, and write the marker; or, on
+    any error (unless --keep-going, for content errors), leave the folder exactly as it was."""
+    if made.failed or (problems.errors and not setup.options.keep_going):
+        publisher.abort()
+        return False
+    outputs, previous = made.outputs, folder.previous
+    # The marker: rewritten only when the set of outputs changed (or it went missing).
+    if (not folder.full and MARKER in previous and MARKER not in missing and len(previous) == len(outputs) + 1
+            and all(rel in previous for rel in outputs)):
+        publisher.keep(MARKER)
+        outputs[MARKER] = previous[MARKER]
     else:
-        index = []
-        for n, part in enumerate(parts, start=1):
-            path = sitemap.sitemap_part_path(n)
-            index.append((urls.absolute(path), max(lastmod for _, lastmod in part)))
-            files.append((Urls.output_file(path), digest(global_key, "sitemap", part),
-                          lambda part=part: sitemap.sitemap_xml(part), f"sitemap part {n}"))
-        files.insert(0, ("sitemap.xml", digest(global_key, "sitemap index", index),
-                         lambda: sitemap.sitemap_index_xml(index), "sitemap index"))
-    listed = [urls.absolute("/sitemap.xml")]
-    if news is not None:
-        publication = (config.news.publisher or config.title) if config else ""
-        language = config.language if config else "en"
-        files.append(("news-sitemap.xml", digest(global_key, "news sitemap", publication, language, news),
-                      lambda: sitemap.news_sitemap_xml(news, publication, language), "news sitemap"))
-        listed.append(urls.absolute("/news-sitemap.xml"))
-    robots = sitemap.robots_txt(*listed)
-    files.append(("robots.txt", digest(robots), lambda: robots, "robots.txt"))
-    return files
+        data = marker_bytes(outputs)
+        publisher.add(MARKER, data)
+        outputs[MARKER] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    folders: list[str] = []
+    removed = 0
+    if not folder.full:
+        if previous:
+            before = previous
+        elif folder.walk:  # --clean, or a folder of other files to replace: whatever it holds
+            before, folders = present.contents()
+        else:  # the state is gone: the files the marker lists
+            before = folder.marked or []
+        for rel in sorted(set(before) - set(outputs)):
+            publisher.remove(rel)
+            removed += 1
+    publisher.commit()
+    if folders:
+        remove_empty_folders(setup.output, folders, outputs)  # as a staged site would have none
+    report.published = True
+    report.pages, report.files, report.rendered = plan.pages, len(outputs) - 1, made.rendered
+    report.written, report.reused, report.removed = publisher.written, publisher.reused, removed
+    return True
+
+
+def remember(state: BuildState, scanned: Scanned, collected: Collected, plan: Plan, made: Made, folder: Folder,
+             problems: Problems) -> None:
+    """What the next build starts from: the articles read, the bodies rendered, every output
+    and its key, the related stories, and (when this build reported no problem) the fingerprint
+    of its whole input."""
+    listing, racy = scanned.listing, scanned.racy
+    state.save(
+        fingerprint=scanned.fingerprint if not problems.errors else "",
+        next_due=plan.due,
+        articles={r: ("racy" if listing[r][1] >= racy else stat, fp, row)
+                  for r, (stat, _, fp, row) in collected.parsed.items()},
+        dropped_articles=list(collected.dropped),
+        html=made.html,
+        outputs=made.outputs,
+        previous=folder.previous,
+        full=folder.full,
+        related=plan.related,
+    )
+
+
+# --- the commands -------------------------------------------------------------------------------
 
 
 def run(command: str, site: Path, args, problems: Problems, exiting: bool = False) -> list[str]:
-    """``exiting``: the process exits right after (see ``BuildOptions.exiting``)."""
+    """``ssg import`` and ``ssg build``; ``exiting``: the process exits right after (see
+    ``BuildOptions.exiting``)."""
     config = load_config(site)
     lines = []
     report = import_seeds(site, config, problems, date=args.date, force=args.force, progress=args.quiet == 0)

@@ -360,13 +360,13 @@ class Checker:
         """Parse every page, over ``jobs`` forked processes when there are many (parsing is
         most of the time: about 1 ms a page)."""
         jobs = min(self.jobs or os.cpu_count() or 1, len(html) // PARALLEL_MIN)
-        if jobs < 2 or not hasattr(os, "fork"):
+        if jobs < 2:
             return (_parse_page(self.site.root, rel) for rel in html)
-        import multiprocessing
+        from .parallel import chunked, fan_out
 
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return pool.starmap(_parse_page, [(self.site.root, rel) for rel in html],
-                                chunksize=max(16, len(html) // (jobs * 8)))
+        root = self.site.root
+        parsed = fan_out(lambda chunk: [_parse_page(root, rel) for rel in chunk], chunked(html, jobs, 16, 10**9), jobs)
+        return (each for chunk in parsed for each in chunk)
 
     def _check_css(self, rel: str) -> None:
         text = self._read(rel)

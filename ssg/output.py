@@ -263,30 +263,11 @@ class OutputCheck:
     folder below ``folder`` (~0.2 s at 10,000 articles)."""
 
     def __init__(self, folder: Path, rels: list[str] | None, parallel: bool = True):
+        from .parallel import Background
+
         self.folder, self.rels = folder, rels
-        self.pid = self.fd = None
-        self._entries: list[str] | None = None
         self._missing: set[str] | None = None
-        if parallel and hasattr(os, "fork") and rels != []:
-            read, write = os.pipe()
-            try:
-                pid = os.fork()
-            except OSError:
-                os.close(read)
-                os.close(write)
-                return
-            if pid == 0:  # the child: look, answer, leave without running any clean-up of the parent's
-                status = 1
-                try:
-                    os.close(read)
-                    view = memoryview("\0".join(self._look()).encode("utf-8") + b"\0ok")
-                    while view:
-                        view = view[os.write(write, view):]
-                    status = 0
-                finally:
-                    os._exit(status)
-            os.close(write)
-            self.pid, self.fd = pid, read
+        self._look_up = Background(self._look, enabled=parallel and rels != [])
 
     def _look(self) -> list[str]:
         """"f" + path of each file (missing ones with ``rels``), "d" + path of each folder."""
@@ -306,18 +287,7 @@ class OutputCheck:
         return out
 
     def _answer(self) -> list[str]:
-        if self._entries is None:
-            found = None
-            if self.fd is not None:
-                chunks = []
-                while chunk := os.read(self.fd, 1 << 16):
-                    chunks.append(chunk)
-                self.close()
-                data = b"".join(chunks)
-                if data.endswith(b"\0ok"):  # complete: the child neither died nor was cut short
-                    found = [entry for entry in data[:-3].decode("utf-8").split("\0") if entry]
-            self._entries = self._look() if found is None else found
-        return self._entries
+        return self._look_up.result()
 
     def missing(self) -> set[str]:
         """Those of ``rels`` that are not files."""
@@ -333,15 +303,7 @@ class OutputCheck:
         return [e[1:] for e in entries if e[0] == "f"], [e[1:] for e in entries if e[0] == "d"]
 
     def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-        if self.pid is not None:
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
-            self.pid = None
+        self._look_up.close()
 
 
 class Claims:

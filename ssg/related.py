@@ -253,33 +253,21 @@ def _score(index: _Index, feats, titles, targets: Iterable[int], count: int):
 
 
 PARALLEL_MIN = 4000  # articles: below this, forking scorers costs more than it saves
-_WORK = None  # set in the parent just before forking: workers inherit it
-
-
-def _score_part(bounds: tuple[int, int]):
-    index, feats, titles, count = _WORK
-    return _score(index, feats, titles, range(*bounds), count)
 
 
 def _score_all(index: _Index, feats, titles, n: int, count: int, jobs: int):
     """``_score`` of every article, over ``jobs`` forked processes when there are many."""
-    global _WORK
     if jobs <= 1 or n < PARALLEL_MIN:
         return _score(index, feats, titles, range(n), count)
-    import multiprocessing
+    from .parallel import fan_out
 
     size = -(-n // (jobs * 2))
     parts = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
     found: dict[int, list[int]] = {}
     visits = 0
-    _WORK = (index, feats, titles, count)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part, seen in pool.imap(_score_part, parts):
-                found.update(part)
-                visits += seen
-    finally:
-        _WORK = None
+    for part, seen in fan_out(lambda bounds: _score(index, feats, titles, range(*bounds), count), parts, jobs):
+        found.update(part)
+        visits += seen
     return found, visits
 
 

@@ -41,6 +41,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .problems import Problem, Problems, SsgError
 from .state import digest
@@ -249,45 +250,54 @@ def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path, w
         raise
 
 
-def index_outputs(indexer: Indexer, parts: list[Part], pages, publisher, previous: dict[str, str], full: bool,
-                  missing: set[str], output: Path, work: list[Path], jobs: int = 1):
-    """(output path, key, make bytes, source) for every index file, as build._site_files gives
-    them: for each part, the previous files (kept) when none of its pages changed, else its new
-    index (read from a private folder appended to ``work``: the caller removes those once
-    the files are published).
+class IndexFile(NamedTuple):
+    file: str
+    key: str
+    source: str
 
-    ``parts``: ``partition`` of the articles; ``pages``: the build's planned pages, whose
-    article pages are indexed, read from where the publisher has them (staged, pending or
-    unchanged in place); ``missing``: the last build's outputs no longer in the folder."""
+
+def index_outputs(indexer: Indexer, parts: list[Part], outputs, publisher, previous: dict[str, str], full: bool,
+                  missing: set[str], output: Path, jobs: int = 1) -> list[IndexFile]:
+    """Publish every index file through ``publisher`` and return them: for each part, the
+    previous files (kept) when none of its pages changed, else its new index, made by Pagefind
+    in a private folder from the article pages as this build publishes them.
+
+    ``parts``: ``partition`` of the articles; ``outputs``: the build's outputs, whose article
+    pages are indexed, read from where the publisher has them (staged, pending or unchanged in
+    place); ``missing``: the last build's outputs no longer in the folder."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .urls import Urls
-
-    keys = {p.path: p.key for p in pages if p.kind == "article"}
-    out: list = []
-    todo: list[tuple[Part, str, list[tuple[str, Path]], Path]] = []
+    keys = {o.path: (o.file, o.key) for o in outputs if o.kind == "article"}
+    out: list[IndexFile] = []
+    todo: list[tuple[Part, str, list[tuple[str, Path]]]] = []
     source = "search index"
     before = {} if full else previous_files(previous)
     for part in parts:
-        indexed = [(Urls.output_file(path), keys[path]) for path in part.paths]
+        indexed = [keys[path] for path in part.paths]
         key = part_key(indexer, part, indexed)
         kept = None if full else kept_files(before, key, missing)
         if kept is not None:
-            out += [(rel, key, lambda rel=rel: (output / rel).read_bytes(), source) for rel in kept]
+            for rel in kept:
+                publisher.keep(rel)
+                out.append(IndexFile(rel, key, source))
             continue
-        folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
-        work.append(folder)
-        todo.append((part, key, [(rel, publisher.path(rel)) for rel, _ in indexed], folder))
+        todo.append((part, key, [(rel, publisher.path(rel)) for rel, _ in indexed]))
 
     def run(job):
-        part, key, sources, folder = job
-        files = build_index(indexer, sources, output, folder)
-        if part.folder:  # a later part: its index only; the engine comes with the first
-            files = {rel: path for rel, path in files.items()
-                     if rel.startswith(_INDEX_FILES) or rel.endswith(".pf_meta")}
-        return [(PREFIX + part.folder + rel, key, path.read_bytes, source) for rel, path in files.items()]
+        part, key, sources = job
+        folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
+        try:
+            files = build_index(indexer, sources, output, folder)
+            if part.folder:  # a later part: its index only; the engine comes with the first
+                files = {rel: path for rel, path in files.items()
+                         if rel.startswith(_INDEX_FILES) or rel.endswith(".pf_meta")}
+            return [(PREFIX + part.folder + rel, key, path.read_bytes()) for rel, path in files.items()]
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, PARALLEL, len(todo) or 1))) as pool:
         for made in pool.map(run, todo):
-            out += made
+            for rel, key, data in made:
+                publisher.add(rel, data)
+                out.append(IndexFile(rel, key, source))
     return out

@@ -272,8 +272,7 @@ def scan(root: Path, site: Path | None = None, problems: Problems | None = None,
 PARALLEL_MIN = 400  # files: below this, forking parsers costs more than it saves
 
 
-def _parse_chunk(args):
-    root, relpaths, config = args
+def _parse_chunk(root: Path, relpaths: list[str], config: Config) -> list:
     out = []
     for relpath in relpaths:
         problems = Problems()
@@ -290,22 +289,21 @@ def _parse_chunk(args):
 def _parse_all(root: Path, relpaths: list[str], config: Config, jobs: int):
     """Parse files, over ``jobs`` processes when there are many (YAML parsing dominates)."""
     if jobs <= 1 or len(relpaths) < PARALLEL_MIN:
-        yield from _parse_chunk((root, relpaths, config))
+        yield from _parse_chunk(root, relpaths, config)
         return
-    import multiprocessing
+    from .parallel import chunked, fan_out
 
-    size = max(100, len(relpaths) // (jobs * 4) + 1)
-    chunks = [(root, relpaths[i : i + size], config) for i in range(0, len(relpaths), size)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for results in pool.imap(_parse_chunk, chunks):
-            yield from results
+    for results in fan_out(lambda chunk: _parse_chunk(root, chunk, config), chunked(relpaths, jobs, 100, 10**9), jobs):
+        yield from results
 
 
-@dataclass
+@dataclass(frozen=True)
 class Collected:
     archive: "Archive"
     parsed: dict[str, tuple[str, cf.Article, str, str]]  # read on this run: stat, article, fingerprint, stored row
     next_due: dt.datetime | None  # the earliest future-dated article left out
+    fps: dict[str, str]  # relpath -> fingerprint (a hash of its stored row) of every article collected
+    dropped: tuple[str, ...] = ()  # articles the state knew whose files are gone
 
 
 def collect(
@@ -332,12 +330,14 @@ def collect(
         if article is not None:
             parsed[relpath] = (stats[relpath], article, fp, row)
     found: list[cf.Article] = []
+    fps: dict[str, str] = {}
     next_due = None
     for relpath in listing:
         entry = parsed.get(relpath) or known.get(relpath)
         if entry is None or entry[0] != stats[relpath]:
             continue  # could not be parsed: reported above
         article = entry[1]
+        fps[relpath] = entry[2]
         if article.draft and not drafts:
             continue
         if article.date > now and not future:
@@ -361,4 +361,4 @@ def collect(
     )
     archive = Archive(articles, sections, tags=_terms(found, "tags"), authors=_terms(found, "authors"),
                       years=_years(found) if config.archives.enabled else ())  # nothing shows them otherwise
-    return Collected(archive, parsed, next_due)
+    return Collected(archive, parsed, next_due, fps, tuple(r for r in known if r not in listing))

@@ -92,3 +92,42 @@ def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> jinj
         bytecode_cache=cache,
     )
     return env
+
+
+class Templates:
+    """Renders templates to bytes, collecting every error (with the template's file and line)
+    instead of raising: rendering goes on, so that all of them are reported at once. A template
+    that failed is not tried again in this build (``failed``)."""
+
+    def __init__(self, env: jinja2.Environment, problems, site_view):
+        self.env, self.problems, self.site = env, problems, site_view
+        self.failed: set[str] = set()
+
+    def render(self, template: str, source: str, **context) -> bytes | None:
+        import traceback
+
+        if template in self.failed:
+            return None
+        try:
+            html = self.env.get_template(template).render(site=self.site, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            self.failed.add(template)
+            # A syntax error in a shared template (base.html) fails every template that extends
+            # it: reported once, whichever worker process met it.
+            problem = Problem(str(exc.filename or exc.name or template), exc.lineno, f"template syntax error: {exc.message}")
+            if problem not in self.problems.items:
+                self.problems.items.append(problem)
+            return None
+        except jinja2.TemplateNotFound as exc:
+            self.failed.add(template)
+            self.problems.error(template, f"template not found: {exc.name}")
+            return None
+        except Exception as exc:  # a template's runtime error, reported where it happened
+            self.failed.add(template)
+            filename, line = template, None
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
+                    filename, line = frame.filename, frame.lineno
+            self.problems.error(filename, f"template error while rendering {source}: {type(exc).__name__}: {exc}", line)
+            return None
+        return html.encode("utf-8")

@@ -31,10 +31,9 @@ def test_missing_files_found_in_a_child_or_in_process(tmp_path, parallel):
     (out / "dir-not-file/index.html").unlink()
     (out / "dir-not-file/index.html").mkdir()  # a folder where the file was is not the file
     checker = OutputCheck(out, rels + ["never/made.html"], parallel=parallel)
-    assert (checker.pid is not None) == parallel
     assert checker.missing() == {"a/b/index.html", "é/ü.html", "dir-not-file/index.html", "never/made.html"}
     assert checker.missing() is checker.missing()  # asked once, remembered
-    assert checker.pid is None and checker.fd is None  # the child was waited for
+    checker.close()
 
 
 @pytest.mark.parametrize("parallel", [True, False])
@@ -43,7 +42,6 @@ def test_the_contents_of_a_folder_in_a_child_or_in_process(tmp_path, parallel):
     (out / "empty").mkdir()
     os.symlink(out / "a", out / "link-to-a")
     check = OutputCheck(out, None, parallel=parallel)
-    assert (check.pid is not None) == parallel
     files, folders = check.contents()
     assert sorted(files) == sorted(rels + ["link-to-a"])
     assert sorted(folders) == ["a", "a/b", "dir-not-file", "empty", "é"]
@@ -52,35 +50,7 @@ def test_the_contents_of_a_folder_in_a_child_or_in_process(tmp_path, parallel):
 def test_missing_files_none_missing_and_nothing_asked(tmp_path):
     out, rels = _folder(tmp_path)
     assert OutputCheck(out, rels).missing() == set()
-    empty = OutputCheck(out, [])
-    assert empty.pid is None and empty.missing() == set()
-
-
-def test_a_child_that_fails_is_not_trusted(tmp_path, monkeypatch):
-    out, rels = _folder(tmp_path)
-    (out / "feed.xml").unlink()
-    parent = os.getpid()
-    look = OutputCheck._look
-
-    def failing_in_the_child(self):
-        if os.getpid() != parent:
-            raise RuntimeError("the child fails")
-        return look(self)
-
-    monkeypatch.setattr(OutputCheck, "_look", failing_in_the_child)
-    checker = OutputCheck(out, rels)
-    assert checker.pid is not None
-    assert checker.missing() == {"feed.xml"}  # looked again in process
-
-
-def test_close_without_asking_leaves_no_child(tmp_path):
-    out, rels = _folder(tmp_path)
-    checker = OutputCheck(out, rels)
-    pid = checker.pid
-    checker.close()
-    checker.close()  # twice is harmless
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, 0)  # already reaped: no zombie left
+    assert OutputCheck(out, []).missing() == set()
 
 
 def test_write_atomic_and_claims(tmp_path):

@@ -42,7 +42,7 @@ def test_feeds_made_in_worker_processes_equal_those_made_in_one(tmp_path, monkey
     toml = 'title = "T"\nbase_url = "https://example.org/"\n[feeds]\nfull_content = true\n[search]\nenabled = false\n'
     serial = make_site(tmp_path / "serial", files, toml=toml)
     build(serial, jobs=1, clean=True)
-    monkeypatch.setattr(build_module, "FEEDS_PARALLEL_MIN", 2)
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 2)  # every output, feeds too, made over workers
     parallel = make_site(tmp_path / "parallel", files, toml=toml)
     build(parallel, jobs=2, clean=True)
     assert tree(parallel / "public") == tree(serial / "public")
