@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import marshal
 import os
 import shutil
 import time
@@ -108,6 +109,7 @@ class BuildReport:
     seconds: float = 0.0
     published: bool = False
     nothing_changed: bool = False
+    edit_only: bool = False  # only the outputs showing the edited articles were planned (edits.py)
     output: str = "public"  # the output folder, as site.toml names it
 
     def summary(self) -> str:
@@ -154,19 +156,29 @@ class Scanned:
     listing: dict[str, tuple[int, int]]  # content file -> (size, mtime_ns)
     theme_files: list[tuple[str, int, int]]
     racy: int  # a file modified after this (ns) may change again unseen: never trusted later
-    fingerprint: str  # of the whole input; "" when a file is racy
+    fresh: bool  # an input file is racy: nothing can be taken as unchanged
+    fresh_theme: bool  # a template or static file is racy: the settings' fingerprint cannot be trusted
+    settings: str  # fingerprint of every input but the content files (settings, options, theme files)
+
+    def snapshot(self) -> bytes:
+        """The content files' stats as the next build compares them (racy ones never match)."""
+        racy = self.racy
+        return marshal.dumps({r: (st if st[1] < racy else (-1, -1)) for r, st in self.listing.items()})
 
 
 @dataclass(frozen=True)
 class Plan:
-    outputs: list[Output]  # every output of the site, pages first
+    outputs: list[Output]  # the outputs planned: every output of the site, pages first (an edit: those it touches)
     pages: int
-    fps: dict[str, str]  # relpath -> the article's fingerprint (display names of its terms included)
     terms: dict  # relpath -> display names of its terms, where they differ from its own
-    related: object  # related.Result
+    related: object  # related.Result (None: unchanged)
     due: str  # when the site goes stale by itself (a future article, the news window); "" never
     views: object  # views.Views
     search_parts: list
+    articles: dict[str, Article]  # the articles outputs may show
+    snapshot: dict[str, bytes]  # what an edit-only build starts from (state.blob)
+    edit: bool = False  # only the outputs an edit touches were planned: every other output is kept
+    parsed: dict = None  # relpath -> (stat, article, fingerprint, row) read on this run
 
 
 @dataclass(frozen=True)
@@ -196,23 +208,28 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             recover(setup.output)  # what a killed build left beside the folder goes even when nothing changed
         else:
             gc.disable()  # collecting and planning make many objects and no cycles (see collect_archive)
-            collected = collect_archive(setup, state, folder, scanned, problems)
-            if setup.indexer is not None and not collected.archive.articles:  # nothing to search
-                setup = replace(setup, config=search.off(setup.config), indexer=None)
-            timings("collect")
-            plan = plan_outputs(setup, collected, state, folder, problems, timings)
+            plan, dropped = plan_edit_only(setup, state, folder, present, scanned), ()
+            if plan is None:
+                collected = collect_archive(setup, state, folder, scanned, problems)
+                if setup.indexer is not None and not collected.archive.articles:  # nothing to search
+                    setup = replace(setup, config=search.off(setup.config), indexer=None)
+                timings("collect")
+                plan, dropped = plan_outputs(setup, collected, state, folder, problems, timings), collected.dropped
+            else:
+                report.edit_only = True
+                timings("plan an edit")
             gc.freeze()  # forked workers neither walk nor touch (copy) these objects
             if gc_was_on:
                 gc.enable()
             publisher = FullPublisher(setup.output) if folder.full else IncrementalPublisher(setup.output)
             missing = present.missing() if present is not None and folder.previous else set()
-            made = make_outputs(setup, plan, collected, folder, missing, state, publisher, problems, timings)
+            made = make_outputs(setup, plan, folder, missing, state, publisher, problems, timings)
             if publish(setup, folder, present, plan, made, missing, publisher, problems, report):
-                remember(state, scanned, collected, plan, made, folder, problems)
+                remember(state, scanned, dropped, plan, made, folder, problems)
             publisher = None
             timings("publish and remember")
             if options.exiting:
-                _LEFT_FOR_EXIT.append((collected, plan, made))
+                _LEFT_FOR_EXIT.append((plan, made))
     except SsgError as exc:
         problems.extend(exc.problems)
     finally:
@@ -295,29 +312,82 @@ def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
 
 def scan_input(setup: Setup, problems: Problems) -> Scanned:
     """Stats of every input: content files, templates and static files, and a fingerprint of
-    all of them with the settings."""
+    all but the content files with the settings."""
     scanned_ns = time.time_ns()
     listing = scan(setup.content_root, setup.site, problems, setup.config.content_dir.rstrip("/"))
     theme_files = _files(setup.theme.template_dirs(setup.site) + setup.theme.static_dirs(setup.site))
     # A file modified within RACY_NS of the scan may change again within the same timestamp
     # tick without its stat changing (git's "racy" files): never trust its stat later.
     racy = scanned_ns - RACY_NS
-    fresh = any(m >= racy for _, m in listing.values()) or any(m >= racy for _, _, m in theme_files)
+    fresh_theme = any(m >= racy for _, _, m in theme_files)
+    fresh = fresh_theme or any(m >= racy for _, m in listing.values())
     o = setup.options
-    fingerprint = "" if fresh else digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future,
-                                          list(listing.items()), theme_files, setup.indexer)
-    return Scanned(listing, theme_files, racy, fingerprint)
+    settings = digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future, theme_files,
+                      setup.indexer)
+    return Scanned(listing, theme_files, racy, fresh, fresh_theme, settings)
+
+
+def same_input(state: BuildState, scanned: Scanned) -> bool:
+    """Whether the settings and theme files are those of the last build (which reported no
+    problem); the content files are compared apart (``changed_files``)."""
+    return state.get("settings") == scanned.settings
+
+
+def changed_files(state: BuildState, scanned: Scanned) -> list[str] | None:
+    """The content files whose stats differ from the last build's; None when files were added
+    or removed (or the last build left no snapshot)."""
+    data = state.blob("listing")
+    if data is None:
+        return None
+    try:
+        before = marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return None
+    listing = scanned.listing
+    if len(before) != len(listing):
+        return None
+    changed = []
+    for relpath, st in listing.items():
+        old = before.get(relpath)
+        if old is None:
+            return None
+        if old != st:
+            changed.append(relpath)
+    return changed
 
 
 def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> bool:
     """Whether the last build's output is still exactly what this one would make: the same
     input, nothing due since (a future article, the news window), no commit to finish, no
     output deleted by hand."""
+    if scanned.fresh or not folder.previous or present is None or not same_input(state, scanned):
+        return False
     due = state.get("next_due")
     journal = setup.output.parent / f".{setup.output.name}.journal"
-    return bool(scanned.fingerprint and state.get("fingerprint") == scanned.fingerprint and folder.previous
-                and present is not None and not journal.exists()
-                and (not due or setup.now < dt.datetime.fromisoformat(due)) and not present.missing())
+    return (not journal.exists() and (not due or setup.now < dt.datetime.fromisoformat(due))
+            and changed_files(state, scanned) == [] and not present.missing())
+
+
+def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> Plan | None:
+    """The plan of a build whose only change is the text of a few articles (``edits.py``): the
+    outputs that show them; None when anything else changed (then the whole site is planned)."""
+    if setup.options.clean or folder.full or not folder.previous or present is None or scanned.fresh_theme:
+        return None
+    due = state.get("next_due")
+    journal = setup.output.parent / f".{setup.output.name}.journal"
+    if (not same_input(state, scanned) or journal.exists() or (due and setup.now >= dt.datetime.fromisoformat(due))
+            or present.missing()):
+        return None
+    changed = changed_files(state, scanned)
+    if not changed:
+        return None
+    from .edits import plan_edit
+
+    edit = plan_edit(setup, state, changed, scanned.listing, folder.previous)
+    if edit is None:
+        return None
+    return Plan(edit.outputs, int(state.get("pages") or 0), edit.terms, None, due or "", edit.views, edit.search_parts,
+                edit.articles, edit.snapshot, edit=True, parsed=edit.parsed)
 
 
 # --- collect ----------------------------------------------------------------------------------
@@ -343,6 +413,8 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     from .related import compute as compute_related
     from .views import Views
 
+    from .outputs import structure_of
+
     archive, config = collected.archive, setup.config
     # Related stories, once for the whole archive: only what the articles changed since the last
     # build can touch is scored again.
@@ -350,8 +422,8 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                               maybe_changed=set(collected.parsed), jobs=setup.jobs)
     timings("related")
     terms, fps = display_terms(config, archive, collected.fps)
-    key = global_key(__version__, config, setup.urls, _templates_key(setup), archive)
-    g = make_globals(config, setup.urls, archive, key)
+    structure = structure_of(archive, global_key(__version__, config, setup.urls, _templates_key(setup), archive))
+    g = make_globals(config, setup.urls, structure)
     views = Views(g)
     planner = Planner(g, archive, fps, related.links, views)
     pages = planner.pages()
@@ -361,9 +433,21 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     outputs += plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
                            lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)))
     dues = [t for t in (collected.next_due, sitemap.news_due(news) if news else None) if t is not None]
+    parts = planner.search_parts() if setup.indexer is not None else []
+    snapshot = {"structure": marshal.dumps(structure), "terms": marshal.dumps(terms),
+                "search": marshal.dumps(search_snapshot(parts, archive, views))}
     timings("plan")
-    return Plan(outputs, len(pages), fps, terms, related, min(dues).isoformat() if dues else "", views,
-                planner.search_parts() if setup.indexer is not None else [])
+    return Plan(outputs, len(pages), terms, related, min(dues).isoformat() if dues else "", views, parts,
+                archive.articles, snapshot, parsed=collected.parsed)
+
+
+def search_snapshot(parts, archive, views) -> list:
+    """The search index's parts and every article page's (path, words), oldest first: an edit
+    partitions them again with its new word counts."""
+    if not parts:
+        return []
+    return [[(p.folder, p.paths) for p in parts],
+            [(views.article_path(a), a.words) for a in reversed(list(archive.articles.values()))]]
 
 
 def _shown(site: Path, folder: Path) -> str:
@@ -412,22 +496,29 @@ class _Html:
         return html
 
 
-def make_outputs(setup: Setup, plan: Plan, collected: Collected, folder: Folder, missing: set[str], state: BuildState,
-                 publisher, problems: Problems, timings) -> Made:
-    """Make every output whose key changed (or whose file went missing) and hand its bytes to
-    the publisher; then the search index, from the article pages as they will be published."""
+def make_outputs(setup: Setup, plan: Plan, folder: Folder, missing: set[str], state: BuildState, publisher,
+                 problems: Problems, timings) -> Made:
+    """Make every planned output whose key changed (or whose file went missing) and hand its
+    bytes to the publisher; then the search index, from the article pages as they will be
+    published. An edit's plan holds only the outputs it touches: the others are kept."""
     from .outputs import Maker
     from .theme import Templates, environment
 
     claims = Claims()
-    for o in plan.outputs:
-        claims.claim(o.file, o.source)
-    if claims.problems:
-        raise SsgError(claims.problems)
+    if not plan.edit:  # (an edit moves no output)
+        for o in plan.outputs:
+            claims.claim(o.file, o.source)
+        if claims.problems:
+            raise SsgError(claims.problems)
+    previous = folder.previous
     outputs: dict[str, str] = {}
+    if plan.edit:
+        planned = {o.file for o in plan.outputs}
+        outputs = {f: k for f, k in previous.items() if f not in planned}
+        publisher.reused += len(outputs)
     todo = []
     for o in plan.outputs:
-        if not folder.full and folder.previous.get(o.file) == o.key and o.file not in missing:
+        if not folder.full and previous.get(o.file) == o.key and o.file not in missing:
             publisher.keep(o.file)
             outputs[o.file] = o.key
         else:
@@ -437,19 +528,38 @@ def make_outputs(setup: Setup, plan: Plan, collected: Collected, folder: Folder,
     templates = Templates(env, problems, plan.views.g.site)
     html = _Html(setup.config, setup.content_root, state)
     html.lookup = not setup.options.clean  # a clean build's state holds no body yet
-    maker = Maker(plan.views, templates, collected.archive.articles, plan.terms, html)
+    maker = Maker(plan.views, templates, plan.articles, plan.terms, html)
     done = _make_all(maker, todo, publisher, html, state, setup.jobs, problems)
     outputs.update((o.file, o.key) for o in todo if o.file in done)
     timings(f"make {len(todo)}")
     if setup.indexer is not None and not templates.failed:
-        for o in search.index_outputs(setup.indexer, plan.search_parts, plan.outputs, publisher, folder.previous,
-                                      folder.full, missing, setup.output, setup.jobs):
-            if claims.claim(o.file, o.source):
-                outputs[o.file] = o.key
-        if claims.problems:
-            raise SsgError(claims.problems)
+        _index(setup, plan, folder, missing, publisher, outputs, claims)
         timings("search")
     return Made(outputs, frozenset(templates.failed), len(todo), html.new)
+
+
+def _index(setup: Setup, plan: Plan, folder: Folder, missing: set[str], publisher, outputs: dict[str, str],
+           claims: Claims) -> None:
+    """The search index's files, into ``outputs``. After an edit, only the parts holding a page
+    made again are looked at (the others are kept), and their old files go."""
+    parts, pages = plan.search_parts, plan.outputs
+    if plan.edit:
+        made = {o.path for o in plan.outputs if o.kind == "article"}
+        parts = [part for part in parts if made.intersection(part.paths)]
+        pages = [Output(Urls.output_file(path), "article", None, (), outputs[Urls.output_file(path)], "", path)
+                 for part in parts for path in part.paths]
+        before = search.previous_files(folder.previous)
+        for part in parts:
+            old = search.part_key(setup.indexer, part, [(Urls.output_file(path), folder.previous[Urls.output_file(path)])
+                                                         for path in part.paths])
+            for rel in before.get(old, ()):
+                outputs.pop(rel, None)
+    for o in search.index_outputs(setup.indexer, parts, pages, publisher, folder.previous, folder.full, missing,
+                                  setup.output, setup.jobs):
+        if plan.edit or claims.claim(o.file, o.source):
+            outputs[o.file] = o.key
+    if claims.problems:
+        raise SsgError(claims.problems)
 
 
 def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildState, jobs: int,
@@ -539,23 +649,28 @@ def publish(setup: Setup, folder: Folder, present, plan: Plan, made: Made, missi
     return True
 
 
-def remember(state: BuildState, scanned: Scanned, collected: Collected, plan: Plan, made: Made, folder: Folder,
+def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Made, folder: Folder,
              problems: Problems) -> None:
     """What the next build starts from: the articles read, the bodies rendered, every output
-    and its key, the related stories, and (when this build reported no problem) the fingerprint
-    of its whole input."""
+    and its key (with, for outputs that show articles, what they are made of and show: the
+    dependency index), the related stories, the snapshot an edit-only build starts from, and
+    (when this build reported no problem) the fingerprint of its settings."""
     listing, racy = scanned.listing, scanned.racy
+    details = None if plan.edit else {o.file: (o.kind, repr(o.arg), o.shows) for o in plan.outputs if o.shows}
+    state.set("pages", str(plan.pages))
     state.save(
-        fingerprint=scanned.fingerprint if not problems.errors else "",
+        settings=scanned.settings if not problems.errors else "",
         next_due=plan.due,
         articles={r: ("racy" if listing[r][1] >= racy else stat, fp, row)
-                  for r, (stat, _, fp, row) in collected.parsed.items()},
-        dropped_articles=list(collected.dropped),
+                  for r, (stat, _, fp, row) in plan.parsed.items()},
+        dropped_articles=list(dropped),
         html=made.html,
         outputs=made.outputs,
         previous=folder.previous,
-        full=folder.full,
+        full=folder.full or not folder.previous,
         related=plan.related,
+        details=details,
+        snapshot={**plan.snapshot, "listing": scanned.snapshot()},
     )
 
 

@@ -70,28 +70,30 @@ def taxonomies(config: Config, archive: Archive):
             yield kind, terms
 
 
-def browse_links(config: Config, urls: Urls, archive: Archive) -> dict[str, str | None]:
-    """SiteView's links to the archive overview and the term indexes: only to pages that exist
-    (switched on, with something to list). The global key holds their presence."""
-    on = dict(taxonomies(config, archive))
-    return {
-        "archive_url": urls.url(urls.archive_path) if config.archives.enabled and archive.years else None,
-        "tags_url": urls.url(urls.terms_path("tags")) if "tags" in on else None,
-        "authors_url": urls.url(urls.terms_path("authors")) if "authors" in on else None,
-    }
+def structure_of(archive: Archive, key: str) -> dict:
+    """What ``make_globals`` needs of the archive (kept by the build state for edit-only
+    builds): the global key, the sections' names and slugs, which taxonomies and date archives
+    have something to list."""
+    return {"key": key, "sections": [(s.name, s.slug) for s in archive.sections], "years": bool(archive.years),
+            "tags": bool(archive.tags), "authors": bool(archive.authors)}
 
 
-def make_globals(config: Config, urls: Urls, archive: Archive, global_key: str) -> Globals:
-    links = {s.slug: SectionLink(s.name, s.slug, urls.url(urls.section_path(s.slug)), feed_links(urls, s.name, s.slug))
-             for s in archive.sections}
+def make_globals(config: Config, urls: Urls, structure: dict) -> Globals:
+    sections = [tuple(s) for s in structure["sections"]]
+    links = {slug: SectionLink(name, slug, urls.url(urls.section_path(slug)), feed_links(urls, name, slug))
+             for name, slug in sections}
+    on = [kind for kind in ("tags", "authors") if getattr(config.taxonomies, kind) and structure[kind]]
+    browse = {"archive_url": urls.url(urls.archive_path) if config.archives.enabled and structure["years"] else None,
+              "tags_url": urls.url(urls.terms_path("tags")) if "tags" in on else None,
+              "authors_url": urls.url(urls.terms_path("authors")) if "authors" in on else None}
     site = SiteView(
         title=config.title, description=config.description, language=config.language, base_url=urls.base_url,
-        url=urls.url("/"), sections=tuple(links[s.slug] for s in archive.sections), feeds=feed_links(urls, config.title),
-        sitemap_url=urls.url("/sitemap.xml"), **browse_links(config, urls, archive),
+        url=urls.url("/"), sections=tuple(links[slug] for _, slug in sections), feeds=feed_links(urls, config.title),
+        sitemap_url=urls.url("/sitemap.xml"), **browse,
         search_url=urls.url(urls.search_path) if config.search.enabled else None)
     tax = {kind: TaxonomyView(kind, kind.capitalize(), TAXONOMY_NAMES[kind], urls.url(urls.terms_path(kind)))
-           for kind, _ in taxonomies(config, archive)}
-    return Globals(config, urls, global_key, site, links, tax)
+           for kind in on}
+    return Globals(config, urls, structure["key"], site, links, tax)
 
 
 def global_key(version: str, config: Config, urls: Urls, templates_key: str, archive: Archive) -> str:
@@ -198,7 +200,7 @@ class Planner:
         def related_link(r: str) -> tuple:
             if r not in link:
                 a = articles[r]
-                link[r] = (a.title, path_of(a), a.date, a.section_slug)
+                link[r] = (a.title, path_of(a), a.date.isoformat(), a.section_slug)
             return link[r]
 
         for s in self.archive.sections:

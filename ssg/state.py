@@ -5,8 +5,13 @@ It remembers, per output folder:
   shape parsing), so unchanged files are not read again;
 - rendered Markdown, keyed by a hash of the Markdown and the Markdown settings;
 - every output file with a fingerprint of all the inputs that made it, so a page whose inputs
-  did not change is neither rendered nor written;
-- a fingerprint of the whole input, so a build with nothing changed stops at once.
+  did not change is neither rendered nor written; for outputs that show articles, also what
+  they are made of (their ``arg``) and the articles they show;
+- the dependency index: for each article, the outputs that show it (table ``shown``), so that
+  an edited article is followed to the few outputs it changes without planning the site again;
+- a fingerprint of the whole input, so a build with nothing changed stops at once, and the
+  snapshot an edit-only build starts from (``Snapshot``: the content files' stats, the
+  settings' fingerprint, the site's navigation, the search index's parts).
 Every key is a content hash or a stat of the very file it describes: an entry can only be
 reused for identical input. A corrupt or foreign state file is set aside with a warning and
 rebuilt, never trusted. SQLite (standard library) gives atomic commits and row-level updates,
@@ -26,7 +31,7 @@ from .content import Article, article_from_row
 from .output import BuildLock
 from .problems import Problems
 
-SCHEMA = "ssg-state-4"  # 4: related stories (table `related`; key terms without stopwords)
+SCHEMA = "ssg-state-5"  # 5: the dependency index (outputs' arg and shows, table `shown`, snapshots)
 
 
 def digest(*parts) -> str:
@@ -49,6 +54,20 @@ def strings_key(*parts: str) -> str:
 def state_path(site: Path, output_dir: str) -> Path:
     name = "".join(c if c.isalnum() else "_" for c in output_dir.strip("/")) or "public"
     return site / ".ssg" / f"build-{name}.sqlite"
+
+
+def _batches(items: list, size: int = 500):
+    """SQLite takes a bounded number of parameters in one statement."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _detail(detail) -> tuple:
+    """(kind, arg, shows) columns of an output's row."""
+    if detail is None:
+        return (None, None, None)
+    kind, arg, shows = detail
+    return (kind, arg, "\0".join(shows))
 
 
 def lock_path(site: Path, output_dir: str) -> Path:
@@ -112,8 +131,10 @@ class BuildState:
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE articles (relpath TEXT PRIMARY KEY, stat TEXT NOT NULL, fp TEXT NOT NULL, data TEXT NOT NULL);
             CREATE TABLE html (key TEXT PRIMARY KEY, html TEXT NOT NULL);
-            CREATE TABLE outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+            CREATE TABLE outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL, kind TEXT, arg TEXT, shows TEXT);
+            CREATE TABLE shown (relpath TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (relpath, path)) WITHOUT ROWID;
             CREATE TABLE related (relpath TEXT PRIMARY KEY, inputs TEXT NOT NULL, links TEXT NOT NULL);
+            CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
             """
         )
         self.db.executemany("INSERT INTO meta VALUES (?, ?)", [("schema", SCHEMA), ("version", __version__)])
@@ -122,6 +143,9 @@ class BuildState:
     def get(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def set(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # --- reads --------------------------------------------------------------------------
     def articles(self) -> dict[str, tuple[str, Article, str]]:
@@ -180,7 +204,7 @@ class BuildState:
     def save(
         self,
         *,
-        fingerprint: str,
+        settings: str,
         next_due: str,
         articles: dict[str, tuple[str, str, str]],  # relpath -> (stat key, fingerprint, row)
         dropped_articles: list[str],
@@ -189,7 +213,12 @@ class BuildState:
         full: bool,
         previous: dict[str, str] | None = None,  # what ``outputs()`` gave at the start of this build
         related=None,  # related.Result: the related stories to remember (None: leave them)
+        details: dict[str, tuple[str, str | None, tuple[str, ...]]] | None = None,
+        snapshot: dict[str, bytes] | None = None,
     ) -> None:
+        """``details``: of outputs planned this build, (kind, repr of its arg or None, shows);
+        their rows and their part of the dependency index are replaced. ``snapshot``: blobs
+        an edit-only build starts from (None: leave them)."""
         db = self.db
         db.execute("BEGIN")
         try:
@@ -200,18 +229,10 @@ class BuildState:
                 [(r, stat, fp, row) for r, (stat, fp, row) in articles.items()],
             )
             db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
-            if full:
-                db.execute("DELETE FROM outputs")
-                db.executemany("INSERT INTO outputs VALUES (?, ?)", list(outputs.items()))
-            else:
-                old = self.outputs() if previous is None else previous
-                gone = [p for p in old if p not in outputs]
-                db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone])
-                db.executemany(
-                    "INSERT OR REPLACE INTO outputs VALUES (?, ?)",
-                    [(p, k) for p, k in outputs.items() if old.get(p) != k],
-                )
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("next_due", next_due)])
+            self._save_outputs(outputs, full, previous, details or {})
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("settings", settings), ("next_due", next_due)])
+            if snapshot is not None:
+                db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)", list(snapshot.items()))
             if related is not None:
                 if related.full:
                     db.execute("DELETE FROM related")
@@ -224,6 +245,78 @@ class BuildState:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _save_outputs(self, outputs: dict[str, str], full: bool, previous: dict[str, str] | None, details: dict) -> None:
+        db = self.db
+        row = lambda p, k: (p, k, *_detail(details.get(p)))  # noqa: E731
+        if full:
+            db.execute("DELETE FROM outputs")
+            db.execute("DELETE FROM shown")
+            db.executemany("INSERT INTO outputs VALUES (?, ?, ?, ?, ?)", [row(p, k) for p, k in outputs.items()])
+            db.executemany("INSERT INTO shown VALUES (?, ?)",
+                           [(r, p) for p, (_, _, shows) in details.items() if p in outputs for r in set(shows)])
+            return
+        old = self.outputs() if previous is None else previous
+        gone = [p for p in old if p not in outputs]
+        replaced = [p for p in details if p in outputs and old.get(p) != outputs[p]]
+        # The dependency index: the pairs of outputs that went or were planned anew are replaced.
+        stale = self.shows_of(gone + [p for p in replaced if p in old])
+        db.executemany("DELETE FROM shown WHERE relpath = ? AND path = ?", [(r, p) for p, shows in stale.items()
+                                                                            for r in set(shows)])
+        db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)", [(r, p) for p in replaced
+                                                                      for r in set(details[p][2])])
+        db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone])
+        db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)", [row(p, outputs[p]) for p in replaced])
+        # Others (search index files, the marker; an edit-only build's outputs): their key.
+        other = [(p, k) for p, k in outputs.items() if old.get(p) != k and p not in details]
+        db.executemany("UPDATE outputs SET key = ? WHERE path = ?", [(k, p) for p, k in other if p in old])
+        db.executemany("INSERT INTO outputs VALUES (?, ?, NULL, NULL, NULL)", [(p, k) for p, k in other if p not in old])
+
+    # --- the dependency index and the snapshot ---------------------------------------------
+    def shows_of(self, paths) -> dict[str, tuple[str, ...]]:
+        """The articles each of these outputs showed (by the last build that planned it)."""
+        out = {}
+        for batch in _batches(list(paths)):
+            marks = ",".join("?" * len(batch))
+            for path, shows in self.db.execute(f"SELECT path, shows FROM outputs WHERE path IN ({marks})", batch):
+                out[path] = tuple(shows.split("\0")) if shows else ()
+        return out
+
+    def shown_on(self, relpaths) -> set[str]:
+        """The outputs that show any of these articles."""
+        out: set[str] = set()
+        for batch in _batches(list(relpaths)):
+            marks = ",".join("?" * len(batch))
+            out.update(p for (p,) in self.db.execute(f"SELECT path FROM shown WHERE relpath IN ({marks})", batch))
+        return out
+
+    def output_details(self, paths) -> dict[str, tuple[str, str, str, str, tuple[str, ...]]]:
+        """path -> (key, kind, arg repr, shows) of outputs planned with their details."""
+        out = {}
+        for batch in _batches(list(paths)):
+            marks = ",".join("?" * len(batch))
+            for path, key, kind, arg, shows in self.db.execute(
+                    f"SELECT path, key, kind, arg, shows FROM outputs WHERE path IN ({marks})", batch):
+                if kind is not None:
+                    out[path] = (key, kind, arg, tuple(shows.split("\0")) if shows else ())
+        return out
+
+    def rows(self, relpaths) -> dict[str, tuple[str, str, Article]]:
+        """relpath -> (stat key, fingerprint, article) of these stored articles."""
+        out = {}
+        for batch in _batches(list(relpaths)):
+            marks = ",".join("?" * len(batch))
+            for relpath, stat, fp, data in self.db.execute(
+                    f"SELECT relpath, stat, fp, data FROM articles WHERE relpath IN ({marks})", batch):
+                try:
+                    out[relpath] = (stat, fp, article_from_row(json.loads(data)))
+                except (ValueError, TypeError, KeyError):
+                    continue
+        return out
+
+    def blob(self, name: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def store_html(self, html: dict[str, str]) -> None:
         """Rendered Markdown from a worker process: content-addressed, so safe to keep at once."""

@@ -329,14 +329,15 @@ class Views:
         )
 
     def related_links(self, related) -> tuple[RelatedLink, ...]:
-        """``related``: (headline, site path, date, section slug) of each related story."""
+        """``related``: (headline, site path, ISO date, section slug) of each related story."""
         out = []
         for item in related:
             link = self._related.get(item)
             if link is None:
-                title, path, date, section = item
-                link = self._related[item] = RelatedLink(title, self.urls.url(path), date, date.isoformat(),
-                                                         display_date(date), self.g.links[section])
+                title, path, iso, section = item
+                date = dt.datetime.fromisoformat(iso)
+                link = self._related[item] = RelatedLink(title, self.urls.url(path), date, iso, display_date(date),
+                                                         self.g.links[section])
             out.append(link)
         return tuple(out)
 
