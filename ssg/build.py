@@ -90,6 +90,9 @@ class BuildOptions:
     # Build into an output folder that ssg did not make, deleting what it holds that no page
     # produces (`--replace-output`; `ssg serve`'s private folder).
     replace_output: bool = False
+    # Parts of the search index whose pages changed keep their old files: `ssg serve` publishes
+    # the pages at once and indexes those parts in the background (preview.py).
+    search_later: bool = False
     # The process exits right after the build (`ssg build`): its objects are left for the exit
     # (``cli.entry``'s ``os._exit``) instead of being freed one by one, ~25 ms at 10,000 articles.
     exiting: bool = False
@@ -110,6 +113,7 @@ class BuildReport:
     published: bool = False
     nothing_changed: bool = False
     edit_only: bool = False  # only the outputs showing the edited articles were planned (edits.py)
+    search_stale: bool = False  # (search_later) parts of the search index wait to be made again
     output: str = "public"  # the output folder, as site.toml names it
 
     def summary(self) -> str:
@@ -187,6 +191,7 @@ class Made:
     failed: frozenset[str]  # templates that did not render
     rendered: int  # outputs made (their keys had changed)
     html: dict[str, str]  # article bodies rendered in this process, for the state
+    search_stale: bool = False  # parts of the search index kept their old files (search_later)
 
 
 # --- the driver ---------------------------------------------------------------------------------
@@ -362,6 +367,8 @@ def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned:
     output deleted by hand."""
     if scanned.fresh or not folder.previous or present is None or not same_input(state, scanned):
         return False
+    if state.get("search_stale") and not setup.options.search_later:
+        return False  # `ssg serve` left parts of the index to be made
     due = state.get("next_due")
     journal = setup.output.parent / f".{setup.output.name}.journal"
     return (not journal.exists() and (not due or setup.now < dt.datetime.fromisoformat(due))
@@ -532,34 +539,36 @@ def make_outputs(setup: Setup, plan: Plan, folder: Folder, missing: set[str], st
     done = _make_all(maker, todo, publisher, html, state, setup.jobs, problems)
     outputs.update((o.file, o.key) for o in todo if o.file in done)
     timings(f"make {len(todo)}")
+    stale = False
     if setup.indexer is not None and not templates.failed:
-        _index(setup, plan, folder, missing, publisher, outputs, claims)
+        stale = _index(setup, plan, folder, missing, publisher, outputs, claims)
         timings("search")
-    return Made(outputs, frozenset(templates.failed), len(todo), html.new)
+    return Made(outputs, frozenset(templates.failed), len(todo), html.new, stale)
 
 
 def _index(setup: Setup, plan: Plan, folder: Folder, missing: set[str], publisher, outputs: dict[str, str],
-           claims: Claims) -> None:
+           claims: Claims) -> bool:
     """The search index's files, into ``outputs``. After an edit, only the parts holding a page
-    made again are looked at (the others are kept), and their old files go."""
+    made again are looked at (the others are kept), and their old files go. Returns whether
+    parts were left stale (``search_later``)."""
+    later = setup.options.search_later
     parts, pages = plan.search_parts, plan.outputs
     if plan.edit:
         made = {o.path for o in plan.outputs if o.kind == "article"}
         parts = [part for part in parts if made.intersection(part.paths)]
         pages = [Output(Urls.output_file(path), "article", None, (), outputs[Urls.output_file(path)], "", path)
                  for part in parts for path in part.paths]
-        before = search.previous_files(folder.previous)
         for part in parts:
-            old = search.part_key(setup.indexer, part, [(Urls.output_file(path), folder.previous[Urls.output_file(path)])
-                                                         for path in part.paths])
-            for rel in before.get(old, ()):
+            for rel in search.files_of(folder.previous, part.folder):
                 outputs.pop(rel, None)
-    for o in search.index_outputs(setup.indexer, parts, pages, publisher, folder.previous, folder.full, missing,
-                                  setup.output, setup.jobs):
+    files, stale = search.index_outputs(setup.indexer, parts, pages, publisher, folder.previous, folder.full, missing,
+                                        setup.output, setup.jobs, later=later)
+    for o in files:
         if plan.edit or claims.claim(o.file, o.source):
             outputs[o.file] = o.key
     if claims.problems:
         raise SsgError(claims.problems)
+    return stale
 
 
 def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildState, jobs: int,
@@ -643,7 +652,7 @@ def publish(setup: Setup, folder: Folder, present, plan: Plan, made: Made, missi
     publisher.commit()
     if folders:
         remove_empty_folders(setup.output, folders, outputs)  # as a staged site would have none
-    report.published = True
+    report.published, report.search_stale = True, made.search_stale
     report.pages, report.files, report.rendered = plan.pages, len(outputs) - 1, made.rendered
     report.written, report.reused, report.removed = publisher.written, publisher.reused, removed
     return True
@@ -658,6 +667,7 @@ def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Mad
     listing, racy = scanned.listing, scanned.racy
     details = None if plan.edit else {o.file: (o.kind, repr(o.arg), o.shows) for o in plan.outputs if o.shows}
     state.set("pages", str(plan.pages))
+    state.set("search_stale", "1" if made.search_stale else "")
     state.save(
         settings=scanned.settings if not problems.errors else "",
         next_due=plan.due,

@@ -213,41 +213,86 @@ def kept_files(by_key: dict[str, list[str]], key: str, missing: set[str]) -> lis
     return rels
 
 
-def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path, work: Path | None = None) -> dict[str, Path]:
-    """Run Pagefind over ``pages`` (output path, where its bytes are now) and return its bundle's
-    files (path below the bundle -> where they are, in ``work``: the caller removes it). Works
-    in a private folder beside ``output`` (``work``, or a new one), named so that the next build's
-    recovery deletes it should this one be killed."""
-    if work is None:
-        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
-    work = work.resolve()  # Pagefind runs in ``work``: a relative path would be taken from there
-    try:
-        source, bundle = work / "site", work / "bundle"
-        made: set[Path] = set()
-        for rel, path in pages:
-            target = source / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            try:
-                os.link(path, target)
-            except OSError:
-                shutil.copyfile(path, target)
-        source.mkdir(exist_ok=True)
+class IndexJob:
+    """Pagefind indexing ``pages`` (output path, where its bytes are now), running in the
+    background from the moment it is made: in a private folder beside ``output`` (``work``, or
+    a new one) named so that the next build's recovery deletes it should this one be killed.
+    The pages are hard links made at once, so the job indexes them as they were then, whatever
+    a build publishes meanwhile."""
+
+    def __init__(self, indexer: Indexer, pages: list[tuple[str, Path]], output: Path, work: Path | None = None):
+        if work is None:
+            work = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
+        self.work = work.resolve()  # Pagefind runs in ``work``: a relative path would be taken from there
+        self.bundle = self.work / "bundle"
         try:
-            proc = subprocess.run([indexer.path, "--site", str(source), "--output-path", str(bundle), "--silent"],
-                                  cwd=work, env=_environment(), capture_output=True, text=True, errors="replace",
-                                  stdin=subprocess.DEVNULL)
-        except OSError as exc:
-            raise SsgError([Problem("search", None, f"Pagefind could not be started: {exc}")]) from None
-        if proc.returncode != 0 or not (bundle / "pagefind.js").is_file():
-            said = " ".join((proc.stderr or proc.stdout).split())[-500:]
-            raise SsgError([Problem("search", None, f"Pagefind failed (exit status {proc.returncode}): {said}")])
-        shutil.rmtree(source, ignore_errors=True)  # the links: only the bundle is needed now
-        return {p.relative_to(bundle).as_posix(): p for p in sorted(bundle.rglob("*")) if p.is_file()}
+            source = self.work / "site"
+            made: set[Path] = set()
+            for rel, path in pages:
+                target = source / rel
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                try:
+                    os.link(path, target)
+                except OSError:
+                    shutil.copyfile(path, target)
+            source.mkdir(exist_ok=True)
+            try:
+                self.proc = subprocess.Popen(
+                    [indexer.path, "--site", str(source), "--output-path", str(self.bundle), "--silent"], cwd=self.work,
+                    env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                raise SsgError([Problem("search", None, f"Pagefind could not be started: {exc}")]) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def done(self) -> bool:
+        return self.proc.poll() is not None
+
+    def files(self) -> dict[str, Path]:
+        """Waits for Pagefind; its bundle's files (path below the bundle -> where they are, in
+        ``work``: ``close`` removes them)."""
+        said = self.proc.communicate()[0].decode("utf-8", "replace")
+        if self.proc.returncode != 0 or not (self.bundle / "pagefind.js").is_file():
+            said = " ".join(said.split())[-500:]
+            raise SsgError([Problem("search", None, f"Pagefind failed (exit status {self.proc.returncode}): {said}")])
+        shutil.rmtree(self.work / "site", ignore_errors=True)  # the links: only the bundle is needed now
+        return {p.relative_to(self.bundle).as_posix(): p for p in sorted(self.bundle.rglob("*")) if p.is_file()}
+
+    def close(self) -> None:
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def build_index(indexer: Indexer, pages: list[tuple[str, Path]], output: Path, work: Path | None = None) -> dict[str, Path]:
+    """Run Pagefind over ``pages`` and return its bundle's files (see ``IndexJob``; the caller
+    removes ``work``)."""
+    job = IndexJob(indexer, pages, output, work)
+    try:
+        return job.files()
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        job.close()
         raise
+
+
+def part_files(part: "Part", files: dict[str, Path]) -> dict[str, Path]:
+    """What a part's bundle publishes (below pagefind/): a later part its index only; the engine
+    comes with the first."""
+    if part.folder:
+        files = {rel: path for rel, path in files.items() if rel.startswith(_INDEX_FILES) or rel.endswith(".pf_meta")}
+    return {PREFIX + part.folder + rel: path for rel, path in files.items()}
+
+
+def files_of(previous: dict[str, str], folder: str) -> list[str]:
+    """The previous build's files of the part published in ``folder`` ("" for the first)."""
+    prefix = PREFIX + folder
+    later = PREFIX + "part-"
+    return sorted(rel for rel in previous if rel.startswith(prefix) and (folder or not rel.startswith(later)))
 
 
 class IndexFile(NamedTuple):
@@ -257,14 +302,16 @@ class IndexFile(NamedTuple):
 
 
 def index_outputs(indexer: Indexer, parts: list[Part], outputs, publisher, previous: dict[str, str], full: bool,
-                  missing: set[str], output: Path, jobs: int = 1) -> list[IndexFile]:
+                  missing: set[str], output: Path, jobs: int = 1, later: bool = False) -> tuple[list[IndexFile], bool]:
     """Publish every index file through ``publisher`` and return them: for each part, the
     previous files (kept) when none of its pages changed, else its new index, made by Pagefind
     in a private folder from the article pages as this build publishes them.
 
     ``parts``: ``partition`` of the articles; ``outputs``: the build's outputs, whose article
     pages are indexed, read from where the publisher has them (staged, pending or unchanged in
-    place); ``missing``: the last build's outputs no longer in the folder."""
+    place); ``missing``: the last build's outputs no longer in the folder. ``later``: a part
+    whose pages changed keeps its previous files for now (``ssg serve`` indexes it in the
+    background: ``preview.py``). Returns the files, and whether any part was left stale."""
     from concurrent.futures import ThreadPoolExecutor
 
     keys = {o.path: (o.file, o.key) for o in outputs if o.kind == "article"}
@@ -281,17 +328,20 @@ def index_outputs(indexer: Indexer, parts: list[Part], outputs, publisher, previ
                 publisher.keep(rel)
                 out.append(IndexFile(rel, key, source))
             continue
+        if later:
+            for rel in files_of(previous, part.folder):
+                if rel not in missing:
+                    publisher.keep(rel)
+                    out.append(IndexFile(rel, previous[rel], source))
+            continue
         todo.append((part, key, [(rel, publisher.path(rel)) for rel, _ in indexed]))
 
     def run(job):
         part, key, sources = job
         folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
         try:
-            files = build_index(indexer, sources, output, folder)
-            if part.folder:  # a later part: its index only; the engine comes with the first
-                files = {rel: path for rel, path in files.items()
-                         if rel.startswith(_INDEX_FILES) or rel.endswith(".pf_meta")}
-            return [(PREFIX + part.folder + rel, key, path.read_bytes()) for rel, path in files.items()]
+            files = part_files(part, build_index(indexer, sources, output, folder))
+            return [(rel, key, path.read_bytes()) for rel, path in files.items()]
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -300,4 +350,5 @@ def index_outputs(indexer: Indexer, parts: list[Part], outputs, publisher, previ
             for rel, key, data in made:
                 publisher.add(rel, data)
                 out.append(IndexFile(rel, key, source))
-    return out
+    return out, later and any(kept_files(before, part_key(indexer, part, [keys[path] for path in part.paths]), missing)
+                              is None for part in parts)

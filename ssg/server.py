@@ -8,8 +8,11 @@ rebuild has been published. A failed rebuild keeps the last good site served and
 errors in the page; fixing the file recovers with another reload.
 
 The site is built into ``.ssg/serve/`` (never into public/), with the same base_url, and
-served under that URL's path. The reload script is injected here, per response, so built
-output never contains it.
+served under that URL's path, by a build process of its own kept warm between rebuilds
+(``builder.py``: this process runs threads and must not fork). Pages are published and the
+browser reloaded first; the search index catches up in the background, and the search page
+says so meanwhile. The reload script is injected here, per response, so built output never
+contains it.
 
 It answers only to the names it listens on: a request whose ``Host`` is another name gets 403
 (a web page elsewhere cannot rebind a name of its own to 127.0.0.1 and read the preview), and
@@ -18,7 +21,6 @@ the reload socket refuses pages of other origins. Nothing of a request is copied
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import ipaddress
 import mimetypes
@@ -35,13 +37,9 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
 from tornado.httpserver import HTTPServer
 
-from .build import BuildOptions, build_site
-from .config import CONFIG_NAME, load_config
-from .importer import import_seeds
-from .problems import Problem, Problems, SsgError
-from .urls import Urls
-
-SERVE_DIR = Path(".ssg") / "serve"
+from .builder import SERVE_DIR, Builder
+from .config import CONFIG_NAME
+from .problems import Problem
 DEBOUNCE = 0.12  # seconds of quiet before a rebuild starts
 WATCHED = ("seeds", "content", "themes", "templates", "static")
 
@@ -136,6 +134,7 @@ class State:
         self.errors: list[Problem] = []
         self.built = False
         self.generation = 0
+        self.search_pending = False  # the search index is catching up with the last build
 
 
 class Preview:
@@ -144,6 +143,7 @@ class Preview:
         self.drafts, self.future, self.reload = drafts, future, reload
         self.log = log
         self.state = State(site / SERVE_DIR)
+        self.builder: Builder | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssg-build")
         self._loop: ioloop.IOLoop | None = None
         self._timer = None
@@ -157,28 +157,26 @@ class Preview:
         LiveReloadHandler.watcher = Watcher()
 
     # --- building ----------------------------------------------------------------------
-    def build_once(self) -> tuple[list[Problem], str, str]:
-        """Import and build into the serve folder. Runs on the build thread."""
-        problems = Problems()
-        try:
-            config = load_config(self.site)
-            serve_config = dataclasses.replace(config, output_dir=str(SERVE_DIR))
-            import_seeds(self.site, serve_config, problems)
-            report = build_site(self.site, serve_config, problems, BuildOptions(drafts=self.drafts, future=self.future, replace_output=True))
-            base_path = Urls.from_config(config).base_path
-            summary = report.summary()
-        except SsgError as exc:
-            problems.extend(exc.problems)
-            base_path, summary = self.state.base_path, "build failed"
-        except Exception as exc:  # keep serving whatever happens in a rebuild
-            problems.error("ssg", f"internal error during rebuild: {type(exc).__name__}: {exc}")
-            base_path, summary = self.state.base_path, "build failed"
-        return problems.errors, base_path, summary
+    def build_once(self) -> tuple[list[Problem], str, str, bool]:
+        """Import and build into the serve folder, in the build process. Runs on the build thread."""
+        if self.builder is None:
+            self.builder = Builder(self.site, drafts=self.drafts, future=self.future, on_search=self._search_note)
+        return self.builder.build()
 
-    def _finished(self, errors: list[Problem], base_path: str, summary: str) -> None:
+    def _search_note(self, note: str) -> None:
+        """From the build process's reader thread: the search index caught up (or failed to)."""
+        if self._loop is not None:
+            self._loop.add_callback(self._search_done, note)
+
+    def _search_done(self, note: str) -> None:
+        self.state.search_pending = False
+        self.log(note)
+
+    def _finished(self, errors: list[Problem], base_path: str, summary: str, search_pending: bool = False) -> None:
         state = self.state
         state.errors = [p.under(self.site) for p in errors]
         state.base_path = base_path
+        state.search_pending = search_pending
         state.built = state.built or (state.root / "index.html").exists() or (state.root / "404.html").exists()
         state.generation += 1
         for p in state.errors:
@@ -275,6 +273,7 @@ class Preview:
         handlers = []
         if self.reload:
             handlers += [(r"/livereload", ReloadSocket), (r"/livereload\.js", ReloadScript)]
+        handlers.append((r"/__ssg/search-status", SearchStatus, {"preview": self}))
         handlers.append((r"/.*", SiteHandler, {"preview": self}))
         return web.Application(handlers, compress_response=False, hosts=hosts)
 
@@ -297,6 +296,8 @@ class Preview:
         finally:
             observer.stop()
             self._executor.shutdown(wait=True, cancel_futures=True)
+            if self.builder is not None:
+                self.builder.close()
 
 
 def bind(host: str, port: int):
@@ -311,6 +312,29 @@ _OVERLAY = (
     "z-index:2147483647;background:#2b0000;color:#fff;font:14px/1.5 monospace;padding:1rem 1.25rem;"
     'border-top:4px solid #ff4d4d;white-space:pre-wrap"><strong>ssg: the last rebuild failed; '
     "showing the last good site.</strong>\n{items}</div>"
+)
+
+
+class SearchStatus(_Guarded, web.RequestHandler):
+    """Whether the search index is still catching up (the notice on the search page asks)."""
+
+    def initialize(self, preview):
+        self.preview = preview
+
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(b"pending" if self.preview.state.search_pending else b"ready")
+
+
+# Shown on the search page while its index is being brought up to date; the page reloads itself
+# once it is.
+_SEARCH_NOTICE = (
+    '<div id="ssg-search-notice" role="status" style="position:fixed;inset:0 0 auto 0;z-index:2147483646;'
+    'background:#fff3c4;color:#222;font:14px/1.5 sans-serif;padding:.5rem 1rem;border-bottom:2px solid #c9a400">'
+    "The search index is catching up with your last change: results may miss it for a few seconds.</div>"
+    "<script>(function poll(){setTimeout(function(){fetch('/__ssg/search-status',{cache:'no-store'})"
+    ".then(function(r){return r.text()}).then(function(t){t==='ready'?location.reload():poll()},poll)},500)})()</script>"
 )
 
 
@@ -406,6 +430,8 @@ class SiteHandler(_Guarded, web.RequestHandler):
         if state.errors:
             items = "\n".join(html.escape(str(p)) for p in state.errors)
             extra += _OVERLAY.format(items=items).encode("utf-8")
+        if state.search_pending and urlsplit(self.request.uri).path.rstrip("/") == state.base_path + "search":
+            extra += _SEARCH_NOTICE.encode()
         if not extra:
             return data
         index = data.rfind(b"</body>")

@@ -387,3 +387,45 @@ def test_bad_front_matter_keeps_the_page_and_shows_file_and_line(server, site):
     article.write_text(good)
     server.wait_builds(3)
     assert b"ssg-error-overlay" not in server.get("/world/first/")[2]
+
+
+def _search_ready(server, timeout: float = 30) -> float:
+    """Seconds until the preview says its search index caught up."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if server.get("/__ssg/search-status")[2] == b"ready":
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError("the search index did not catch up: " + "".join(server.lines))
+
+
+def _indexed_text(site: Path) -> bytes:
+    import gzip
+
+    root = site / ".ssg" / "serve" / "pagefind"
+    return b"".join(gzip.decompress(p.read_bytes()) for p in root.rglob("*.pf_fragment"))
+
+
+@pytest.mark.skipif(shutil.which("pagefind") is None and __import__("ssg.search").search.find_indexer()[0] is None,
+                    reason="Pagefind is not installed")
+def test_search_catches_up_after_the_pages_are_served(tmp_path):
+    """The pages of an edit are served (and browsers reloaded) first; the search index follows
+    in the background, and the search page says so until it has."""
+    site = write_site(tmp_path / "site")
+    (site / "site.toml").write_text('title = "Preview test"\nbase_url = "https://example.org/"\n')
+    s = Server(site)
+    try:
+        _search_ready(s)
+        assert b"Body of first" in _indexed_text(site)
+        status, _, body = s.get("/search/")
+        assert status == 200 and b"ssg-search-notice" not in body
+        path = site / "content" / "world" / "first.md"
+        path.write_text(path.read_text().replace("Body of first.", "Body of first, with a zeppelin."))
+        s.wait_builds(2)
+        page = s.get("/world/first/")[2]
+        assert b"zeppelin" in page  # served before the index has it
+        waited = _search_ready(s)
+        assert b"zeppelin" in _indexed_text(site), waited
+        assert any(line.startswith("search index caught up") for line in s.lines)
+    finally:
+        s.stop()
