@@ -62,12 +62,12 @@ class Builder:
             if message[0] == "died":
                 return
 
-    def build(self) -> tuple[list[Problem], str, str, bool]:
-        """(errors, base path, summary, search pending) of one import and build."""
+    def build(self, do_import: bool = True) -> tuple[list[Problem], str, str, bool]:
+        """(errors, base path, summary, search pending) of one import (``do_import``) and build."""
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    self.conn.send(("build",))
+                    self.conn.send(("build", do_import or attempt == 2))
                 except (BrokenPipeError, OSError):
                     reply = ("died",)
                 else:
@@ -122,5 +122,5 @@ def _serve(conn, site: Path, drafts: bool, future: bool) -> None:
         if request is None:
             work.close()
             return
-        errors, base_path, summary = work.build()
+        errors, base_path, summary = work.build(request[1])
         conn.send(("built", errors, base_path, summary, work.search_pending))

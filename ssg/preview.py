@@ -47,6 +47,7 @@ class PreviewBuild:
         self.search_pending = False
         self.job: _Job | None = None
         self.base_path = "/"
+        self.import_problems: list[Problem] | None = None  # what the last import reported
         serve = site / SERVE_DIR
         if serve.parent.is_dir():  # what a killed session's jobs left
             for leftover in serve.parent.glob(f".{serve.name}.{JOB_PREFIX}*"):
@@ -56,12 +57,17 @@ class PreviewBuild:
         config = load_config(self.site)
         return config, dataclasses.replace(config, output_dir=str(SERVE_DIR))
 
-    def build(self) -> tuple[list[Problem], str, str]:
-        """Import and build the pages; (errors, base path, summary)."""
+    def build(self, do_import: bool = True) -> tuple[list[Problem], str, str]:
+        """Import (``do_import``: seeds or site.toml changed) and build the pages; (errors,
+        base path, summary)."""
         problems = Problems()
         try:
             config, serve_config = self._config()
-            import_seeds(self.site, serve_config, problems)
+            if do_import or self.import_problems is None:
+                found = Problems()
+                import_seeds(self.site, serve_config, found)
+                self.import_problems = found.items
+            problems.extend(self.import_problems)  # still true: no seed changed since
             report = build_site(self.site, serve_config, problems,
                                 BuildOptions(drafts=self.drafts, future=self.future, replace_output=True, search_later=True))
             self.base_path = Urls.from_config(config).base_path
@@ -142,7 +148,7 @@ class PreviewBuild:
             pages = [(Urls.output_file(path), output / Urls.output_file(path)) for path in part.paths]
             # Not named as a build's staging folder: the recovery of every build deletes those.
             work = Path(tempfile.mkdtemp(prefix=f".{output.name}.{JOB_PREFIX}", dir=output.parent))
-            return _Job(part, key, search.IndexJob(indexer, pages, output, work), time.perf_counter())
+            return _Job(part, key, search.IndexJob(indexer, pages, output, work, background=True), time.perf_counter())
         finally:
             state.close()
 

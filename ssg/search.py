@@ -220,7 +220,9 @@ class IndexJob:
     The pages are hard links made at once, so the job indexes them as they were then, whatever
     a build publishes meanwhile."""
 
-    def __init__(self, indexer: Indexer, pages: list[tuple[str, Path]], output: Path, work: Path | None = None):
+    def __init__(self, indexer: Indexer, pages: list[tuple[str, Path]], output: Path, work: Path | None = None,
+                 background: bool = False):
+        """``background``: Pagefind runs at a low priority (``ssg serve``: the next build first)."""
         if work is None:
             work = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-search-", dir=output.parent))
         self.work = work.resolve()  # Pagefind runs in ``work``: a relative path would be taken from there
@@ -241,7 +243,8 @@ class IndexJob:
             try:
                 self.proc = subprocess.Popen(
                     [indexer.path, "--site", str(source), "--output-path", str(self.bundle), "--silent"], cwd=self.work,
-                    env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                    env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    preexec_fn=(lambda: os.nice(15)) if background and hasattr(os, "nice") else None)
             except OSError as exc:
                 raise SsgError([Problem("search", None, f"Pagefind could not be started: {exc}")]) from None
         except BaseException:

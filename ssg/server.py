@@ -40,7 +40,7 @@ from tornado.httpserver import HTTPServer
 from .builder import SERVE_DIR, Builder
 from .config import CONFIG_NAME
 from .problems import Problem
-DEBOUNCE = 0.12  # seconds of quiet before a rebuild starts
+DEBOUNCE = 0.06  # seconds of quiet before a rebuild starts
 WATCHED = ("seeds", "content", "themes", "templates", "static")
 
 
@@ -149,6 +149,7 @@ class Preview:
         self._timer = None
         self._building = False
         self._dirty = False
+        self._import_due = True  # seeds or site.toml changed since the last import (or none yet)
         self._first_change = 0.0
         self.port = 80  # the port it serves on, for the reload script (set by ``application``)
         from livereload.watcher import Watcher
@@ -157,11 +158,12 @@ class Preview:
         LiveReloadHandler.watcher = Watcher()
 
     # --- building ----------------------------------------------------------------------
-    def build_once(self) -> tuple[list[Problem], str, str, bool]:
-        """Import and build into the serve folder, in the build process. Runs on the build thread."""
+    def build_once(self, do_import: bool = True) -> tuple[list[Problem], str, str, bool]:
+        """Import (when seeds may have changed) and build into the serve folder, in the build
+        process. Runs on the build thread."""
         if self.builder is None:
             self.builder = Builder(self.site, drafts=self.drafts, future=self.future, on_search=self._search_note)
-        return self.builder.build()
+        return self.builder.build(do_import)
 
     def _search_note(self, note: str) -> None:
         """From the build process's reader thread: the search index caught up (or failed to)."""
@@ -197,9 +199,10 @@ class Preview:
             return
         self._building = True
         loop = self._loop
+        do_import, self._import_due = self._import_due, False
 
         def work():
-            result = self.build_once()
+            result = self.build_once(do_import)
             loop.add_callback(self._finished, *result)
 
         self._executor.submit(work)
@@ -216,7 +219,16 @@ class Preview:
 
     def changed(self, path: str) -> None:
         """Called from the watcher thread."""
-        self._loop.add_callback(self._schedule)
+        self._loop.add_callback(self._changed, path)
+
+    def _changed(self, path: str) -> None:
+        try:
+            first = Path(path).relative_to(self.site).parts[0]
+        except (ValueError, IndexError):
+            first = ""
+        if first in ("seeds", CONFIG_NAME):  # (a content or theme edit needs no import)
+            self._import_due = True
+        self._schedule()
 
     # --- watching ------------------------------------------------------------------------
     def _relevant(self, path: str) -> bool:
