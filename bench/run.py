@@ -27,8 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 
-from ssg.content import dump_document  # noqa: E402
-from ssg.markdown import escape_text  # noqa: E402
+from ssg.content.article import dump_document  # noqa: E402
+from ssg.render.markdown import escape_text  # noqa: E402
 
 PAGE_SIZE = 20
 

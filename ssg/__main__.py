@@ -1,3 +1,3 @@
-from .cli import entry
+from ssg.cli import entry
 
 entry()

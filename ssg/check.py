@@ -27,7 +27,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .problems import Problems
+from ssg.problems import Problems
 
 PER_TARGET = 10  # pages named for one broken target; the rest are counted
 PARALLEL_MIN = 400  # pages per worker process below which forking costs more than it saves
@@ -362,7 +362,7 @@ class Checker:
         jobs = min(self.jobs or os.cpu_count() or 1, len(html) // PARALLEL_MIN)
         if jobs < 2:
             return (_parse_page(self.site.root, rel) for rel in html)
-        from .parallel import chunked, fan_out
+        from ssg.parallel import chunked, fan_out
 
         root = self.site.root
         parsed = fan_out(lambda chunk: [_parse_page(root, rel) for rel in chunk], chunked(html, jobs, 16, 10**9), jobs)
@@ -522,10 +522,10 @@ def check_output(root: Path, base_url: str | None, problems: Problems, label: st
 
 def check_site(site: Path, problems: Problems, base_url: str | None = None, jobs: int | None = None) -> CheckReport:
     """``ssg check`` on a site: its output folder, with its ``base_url`` (or the one given)."""
-    from .config import load_config
+    from ssg.config import load_config
 
-    from .output import read_published
-    from .state import lock_path
+    from ssg.publish.writer import read_published
+    from ssg.build.state import lock_path
 
     config = load_config(site)
     # The site as one build published it: a running build is waited for, a killed one's commit

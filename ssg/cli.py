@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import __version__
-from .problems import Problems, SsgError
+from ssg import __version__
+from ssg.problems import Problems, SsgError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -128,13 +128,13 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     console = Console(args.verbose - args.quiet)
     try:
         if args.command == "init":
-            from .scaffold import init_site
+            from ssg.scaffold import init_site
 
             created = init_site(args.dir)
             console.info(f"created a new site in {created}")
             return EXIT_OK
         if args.command == "check" and args.dir is not None:  # any folder, no site needed
-            from .check import run_dir
+            from ssg.check import run_dir
 
             return _finish(console, run_dir(args, problems := Problems()), problems, None)
         site = _site(args)
@@ -145,10 +145,10 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
             lines = import_module(f".{args.command}", __package__).run(site, args, problems, say=console.info)
             return _finish(console, lines, problems, site)
         if args.command == "serve":
-            from .server import serve
+            from ssg.serve.server import serve
 
             return serve(site, args.host, args.port, reload=args.reload, drafts=args.drafts, future=args.future)
-        from .build import run
+        from ssg.build.driver import run
 
         problems = Problems()
         lines = run(args.command, site, args, problems, exiting=exiting)
@@ -173,8 +173,8 @@ def _finish(console: Console, lines: list[str], problems: Problems, site: Path |
 
 
 def _site(args) -> Path:
-    from .config import CONFIG_NAME, find_site
-    from .problems import Problem
+    from ssg.config import CONFIG_NAME, find_site
+    from ssg.problems import Problem
 
     if args.site is not None:
         if not (args.site / CONFIG_NAME).is_file():

@@ -17,8 +17,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import clean_text, code_points
-from .problems import Problem, SsgError
+from ssg.content.article import clean_text, code_points
+from ssg.problems import Problem, SsgError
 
 CONFIG_NAME = "site.toml"
 

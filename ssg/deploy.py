@@ -33,11 +33,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import check_output, infer_base_url
-from .config import Config, DeployTarget, load_config, source_folders
-from .output import MARKER, read_published
-from .problems import Problem, Problems, SsgError
-from .state import lock_path
+from ssg.check import check_output, infer_base_url
+from ssg.config import Config, DeployTarget, load_config, source_folders
+from ssg.publish.writer import MARKER, read_published
+from ssg.problems import Problem, Problems, SsgError
+from ssg.build.state import lock_path
 
 LISTED = 20  # files named per kind in a dry run's plan (-v: all)
 

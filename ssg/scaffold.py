@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .config import CONFIG_NAME
-from .problems import Problem, SsgError
+from ssg.config import CONFIG_NAME
+from ssg.problems import Problem, SsgError
 
 
 def init_site(folder: Path) -> Path:

@@ -7,16 +7,19 @@ future-dated filter, and so the output, never depends on the clock.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
+import http.client
+import http.server
+import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
-import datetime as dt
-import functools
-import http.server
-import os
-import threading
-import shutil
 import textwrap
+import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -113,7 +116,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def site_files(site: Path, folder: str = "public") -> dict[str, bytes]:
     """The built site as it is deployed: every file of its output folder but ssg's marker."""
-    from ssg.output import MARKER
+    from ssg.publish.writer import MARKER
 
     return {rel: data for rel, data in tree(site / folder).items() if rel != MARKER}
 
@@ -253,7 +256,7 @@ def replace(src, dst, *args, **kwargs):
 os.replace = replace
 if os.environ.get("PAUSE_AT_ADD"):  # stop at the n-th file staged until PAUSE_FILE exists
     import time
-    import ssg.output
+    import ssg.publish.writer
     added = [0]
     def pausing(real_add):
         def add(self, rel, data):
@@ -264,7 +267,7 @@ if os.environ.get("PAUSE_AT_ADD"):  # stop at the n-th file staged until PAUSE_F
                     time.sleep(0.01)
             return real_add(self, rel, data)
         return add
-    for publisher in (ssg.output.FullPublisher, ssg.output.IncrementalPublisher):
+    for publisher in (ssg.publish.writer.FullPublisher, ssg.publish.writer.IncrementalPublisher):
         publisher.add = pausing(publisher.add)
 if os.environ.get("CRASH_LOG"):
     atexit.register(lambda: open(os.environ["CRASH_LOG"], "w").write("\n".join(log)))
@@ -295,3 +298,91 @@ def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     return proc.returncode, err
+
+
+# --- `ssg serve` in a process (tests/serve/) ----------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on now (``ssg serve --port`` takes 1 to 65535)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`ssg serve` in a process of its own, on a free port, its output collected."""
+
+    def __init__(self, site: Path, *extra: str):
+        port = [] if "--port" in extra else ["--port", str(free_port())]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ssg", "serve", "--site", str(site), *port, *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+        )
+        self.lines: list[str] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            m = re.search(r"serving http://([^:/\]]+|\[[^\]]+\]):(\d+)(/\S*)", line)
+            if m:
+                self.host, self.port, self.base = m.group(1), int(m.group(2)), m.group(3)
+                break
+        else:
+            self.stop()
+            raise AssertionError("server did not start: " + "".join(self.lines))
+        if not hasattr(self, "port"):
+            err = self.proc.stderr.read()
+            raise AssertionError("server did not start: " + "".join(self.lines) + err)
+        import threading
+
+        def pump():
+            for line in self.proc.stdout:
+                self.lines.append(line)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base}"
+
+    def get(self, raw_path: str, method: str = "GET"):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.putrequest(method, raw_path, skip_accept_encoding=True)
+        conn.endheaders()
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        return resp.status, dict(resp.getheaders()), body
+
+    def builds(self) -> int:
+        return sum(1 for line in self.lines if line.startswith(("built ", "build failed", "nothing changed")))
+
+    def wait_builds(self, n: int, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while self.builds() < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.builds() >= n, "".join(self.lines)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.stderr.read() if self.proc.stderr else ""
+
+
+_JSON_LD = re.compile(r'<script type="application/ld\+json">([^<]*)</script>')
+
+
+def without_json_ld(doc: str) -> str:
+    """The page without its JSON-LD data blocks (inert data, not script: ssg/render/metadata.py),
+    each checked to hold no '<' that could end it early."""
+    return _JSON_LD.sub("", doc)

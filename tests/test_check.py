@@ -217,6 +217,7 @@ def test_base_href_is_honoured(tmp_path):
     assert problems_of(root) == []
 
 
+@pytest.mark.slow
 def test_a_large_site_is_checked_in_seconds(tmp_path):
     """3,000 pages of 61 links each (the BBC archive has 2,455 pages)."""
     root = tmp_path / "public"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg import content as cf
+from ssg.content import article as cf
 from ssg.config import load_config
 from ssg.importer import import_seeds
 from ssg.problems import Problems
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(
     not all((BBC / s).is_dir() for s in SECTIONS),
     reason=f"BBC corpus not found at {BBC} (../shared/corpora is not available here)",
 )
+pytestmark = [pytestmark, pytest.mark.external, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,8 @@ from ssg.config import DeployTarget, load_config, parse_config
 from ssg.deploy import GitTarget, S3Target, cache_control, choose_target, content_type, deploy
 from ssg.problems import Problems, SsgError
 
+pytestmark = [pytest.mark.slow]
+
 SECTIONS = ["Business", "Entertainment", "Politics", "Sport", "Tech"]
 WORDS = "market rate vote match phone film tax league chip court price band poll goal data".split()
 ARTICLES = 2000

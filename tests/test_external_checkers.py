@@ -25,15 +25,17 @@ from ssg.config import load_config
 from ssg.importer import import_seeds
 from ssg.problems import Problems
 
+pytestmark = [pytest.mark.external, pytest.mark.slow]
+
 HOME = validators_home()
 BBC = TOOLS.parent / "corpora" / "bbc"
 BBC_SECTIONS = ("business", "entertainment", "politics", "sport", "tech")
 
 if not TOOLS.is_dir():
-    pytestmark = pytest.mark.skip(reason=f"external checkers absent: no {TOOLS}")
+    pytestmark = [*pytestmark, pytest.mark.skip(reason=f"external checkers absent: no {TOOLS}")]
 elif not (HOME / "venv").is_dir():
-    pytestmark = pytest.mark.skip(reason=f"external checkers not installed: {HOME / 'venv'} missing "
-                                         f"(run {TOOLS / 'install.sh'}, or set VALIDATORS_HOME)")
+    pytestmark = [*pytestmark, pytest.mark.skip(reason=f"external checkers not installed: {HOME / 'venv'} missing "
+                                                     f"(run {TOOLS / 'install.sh'}, or set VALIDATORS_HOME)")]
 
 VNU = HOME / "node/node_modules/vnu-jar/build/dist/vnu.jar"
 needs_vnu = pytest.mark.skipif(not VNU.is_file() or shutil.which("java") is None,

@@ -42,12 +42,14 @@ from hypothesis import strategies as st
 
 from dom import parse, squash
 from sitekit import IMPORT_DATE, build, make_site, tree
-from ssg import content as cf
+from ssg.content import article as cf
 from ssg.config import load_config
 from ssg.importer import import_seeds
-from ssg.markdown import escape_text
+from ssg.render.markdown import escape_text
 from ssg.problems import Problems
 from ssg.urls import slugify
+
+pytestmark = [pytest.mark.slow]
 
 settings.register_profile(
     "ssg-fuzz", deadline=None, derandomize=not os.environ.get("SSG_FUZZ_RANDOM"), database=None, print_blob=True,

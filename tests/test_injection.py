@@ -27,10 +27,10 @@ import yaml
 
 from dom import Document, parse, squash
 from sitekit import build, make_site
-from ssg import search
+from ssg.outputs import search
 from ssg.config import load_config
 from ssg.importer import import_seeds
-from ssg.markdown import escape_text
+from ssg.render.markdown import escape_text
 from ssg.problems import Problems
 
 HAS_PAGEFIND = search.find_indexer()[0] is not None

@@ -17,6 +17,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1_048_576
 

@@ -1,0 +1,707 @@
+"""The build, phase by phase: scan → collect → plan → make → publish → remember.
+
+Each phase is a function that takes the values the ones before it returned and returns its
+own; ``build_site`` calls them in order. Nothing is written to the output folder before every
+output was planned and made: an output (``outputs.Output``) whose key matches the last
+build's is neither made nor written, and a build whose whole input is unchanged stops after
+looking at file stats. An incremental build gives exactly the output of a clean one.
+
+Any error (a bad seed or content file, a template that does not render, two outputs on one
+path) fails the build and leaves the previous site exactly as it was: an article with a typo
+in its front matter must not disappear from the published site. ``--keep-going`` publishes the
+rest anyway when the errors are in seeds or content; template errors and clashes never publish.
+
+The output folder must be ssg's: made by it (its marker, ``output.MARKER``, lists the files it
+wrote) or recorded in the build state, or empty. A folder of other files is never emptied
+unless asked (``--replace-output``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import marshal
+import os
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ssg import __version__
+from ssg.outputs import search
+from ssg.config import Config, load_config
+from ssg.content.article import Article, body_hash
+from ssg.content.files import real, walk_files
+from ssg.importer import import_seeds
+from ssg.publish.writer import (MARKER, Claims, FullPublisher, IncrementalPublisher, OutputCheck, folder_entries, marker_bytes,
+                     read_marker, recover, remove_empty_folders)
+from ssg.outputs import Output
+from ssg.parallel import chunked, fan_out
+from ssg.problems import Problem, Problems, SsgError
+from ssg.content.collect import Collected, collect, read_body, scan
+from ssg.build.state import BuildState, state_path
+from ssg.keys import digest
+from ssg.render.theme import Theme, find_theme
+from ssg.urls import Urls
+
+PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
+RACY_NS = 2_000_000_000
+
+
+class _Timings:
+    """``SSG_TIMINGS=1``: each phase's wall and CPU time, printed to stderr at the end of a build."""
+
+    def __init__(self):
+        self.on = bool(os.environ.get("SSG_TIMINGS"))
+        self.last = self.start = self._now()
+        self.phases: list[tuple[str, float, float]] = []
+
+    @staticmethod
+    def _now() -> tuple[float, float]:
+        """(wall, CPU) seconds; CPU counts this process and its finished workers."""
+        t = os.times()
+        return time.perf_counter(), t.user + t.system + t.children_user + t.children_system
+
+    def __call__(self, phase: str) -> None:
+        if self.on:
+            now = self._now()
+            self.phases.append((phase, now[0] - self.last[0], now[1] - self.last[1]))
+            self.last = now
+
+    def report(self) -> None:
+        if self.on:
+            import sys
+
+            now = self._now()
+            print("timings (wall/CPU s): " + ", ".join(f"{name} {w:.3f}/{c:.3f}" for name, w, c in self.phases)
+                  + f"; total {now[0] - self.start[0]:.3f}/{now[1] - self.start[1]:.3f}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    now: dt.datetime | None = None
+    clean: bool = False  # ignore and rebuild the cache, make everything
+    jobs: int | None = None  # worker processes; None: all cores
+    # Publish the site without the articles (and seeds) that have errors, instead of leaving the
+    # previous site as it was (`--keep-going`).
+    keep_going: bool = False
+    # Build into an output folder that ssg did not make, deleting what it holds that no page
+    # produces (`--replace-output`; `ssg serve`'s private folder).
+    replace_output: bool = False
+    # Parts of the search index whose pages changed keep their old files: `ssg serve` publishes
+    # the pages at once and indexes those parts in the background (preview.py).
+    search_later: bool = False
+    # The process exits right after the build (`ssg build`): its objects are left for the exit
+    # (``cli.entry``'s ``os._exit``) instead of being freed one by one, ~25 ms at 10,000 articles.
+    exiting: bool = False
+
+
+_LEFT_FOR_EXIT: list = []
+
+
+@dataclass
+class BuildReport:
+    pages: int = 0
+    files: int = 0
+    rendered: int = 0
+    written: int = 0
+    reused: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    published: bool = False
+    nothing_changed: bool = False
+    edit_only: bool = False  # only the outputs showing the edited articles were planned (edits.py)
+    search_stale: bool = False  # (search_later) parts of the search index wait to be made again
+    output: str = "public"  # the output folder, as site.toml names it
+
+    def summary(self) -> str:
+        folder = self.output.rstrip("/") + "/"
+        if self.nothing_changed:
+            return f"nothing changed: {folder} is up to date ({self.seconds:.2f} s)"
+        if not self.published:
+            return f"build failed: {folder} left as it was ({self.seconds:.2f} s)"
+        return (f"built {self.pages:,} pages, {self.files:,} files: {self.rendered:,} rendered, "
+                f"{self.written:,} written, {self.removed:,} removed, {self.reused:,} unchanged ({self.seconds:.2f} s)")
+
+
+# --- the values the phases pass on --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a build starts from, decided before anything is read."""
+
+    site: Path
+    config: Config  # search switched off where it cannot be had
+    options: BuildOptions
+    urls: Urls
+    output: Path
+    content_root: Path
+    theme: Theme
+    indexer: search.Indexer | None
+    now: dt.datetime
+    jobs: int
+
+
+@dataclass(frozen=True)
+class Folder:
+    """The output folder as this build found it."""
+
+    previous: dict[str, str]  # the last build's outputs and their keys ({} on --clean or without state)
+    full: bool  # no folder yet: the whole site is staged and moved into place
+    walk: bool  # what no output produces goes: --clean, or a folder of other files to replace
+    marked: list[str] | None  # the files its marker lists (None: no marker)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    listing: dict[str, tuple[int, int]]  # content file -> (size, mtime_ns)
+    theme_files: list[tuple[str, int, int]]
+    racy: int  # a file modified after this (ns) may change again unseen: never trusted later
+    fresh: bool  # an input file is racy: nothing can be taken as unchanged
+    fresh_theme: bool  # a template or static file is racy: the settings' fingerprint cannot be trusted
+    settings: str  # fingerprint of every input but the content files (settings, options, theme files)
+
+    def snapshot(self) -> bytes:
+        """The content files' stats as the next build compares them (racy ones never match)."""
+        racy = self.racy
+        return marshal.dumps({r: (st if st[1] < racy else (-1, -1)) for r, st in self.listing.items()})
+
+
+@dataclass(frozen=True)
+class Plan:
+    outputs: list[Output]  # the outputs planned: every output of the site, pages first (an edit: those it touches)
+    pages: int
+    terms: dict  # relpath -> display names of its terms, where they differ from its own
+    related: object  # related.Result (None: unchanged)
+    due: str  # when the site goes stale by itself (a future article, the news window); "" never
+    views: object  # views.Views
+    search_parts: list
+    articles: dict[str, Article]  # the articles outputs may show
+    snapshot: dict[str, bytes]  # what an edit-only build starts from (state.blob)
+    edit: bool = False  # only the outputs an edit touches were planned: every other output is kept
+    parsed: dict = None  # relpath -> (stat, article, fingerprint, row) read on this run
+
+
+@dataclass(frozen=True)
+class Made:
+    outputs: dict[str, str]  # every output file of the site -> its key
+    failed: frozenset[str]  # templates that did not render
+    rendered: int  # outputs made (their keys had changed)
+    html: dict[str, str]  # article bodies rendered in this process, for the state
+    search_stale: bool = False  # parts of the search index kept their old files (search_later)
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
+
+def build_site(site: Path, config: Config, problems: Problems, options: BuildOptions = BuildOptions()) -> BuildReport:
+    started, timings = time.perf_counter(), _Timings()
+    report = BuildReport(output=config.output_dir)
+    gc_was_on = gc.isenabled()
+    setup = make_setup(site, config, options, problems)
+    state = BuildState(state_path(site, config.output_dir), problems, exclusive=True)
+    present = publisher = None
+    try:
+        folder, present = look_at_folder(setup, state, problems)
+        scanned = scan_input(setup, problems)
+        timings("scan")
+        if unchanged(setup, state, folder, present, scanned):
+            report.nothing_changed = report.published = True
+            recover(setup.output)  # what a killed build left beside the folder goes even when nothing changed
+        else:
+            gc.disable()  # collecting and planning make many objects and no cycles (see collect_archive)
+            plan, dropped = plan_edit_only(setup, state, folder, present, scanned), ()
+            if plan is None:
+                collected = collect_archive(setup, state, folder, scanned, problems)
+                if setup.indexer is not None and not collected.archive.articles:  # nothing to search
+                    setup = replace(setup, config=search.off(setup.config), indexer=None)
+                timings("collect")
+                plan, dropped = plan_outputs(setup, collected, state, folder, problems, timings), collected.dropped
+            else:
+                report.edit_only = True
+                timings("plan an edit")
+            gc.freeze()  # forked workers neither walk nor touch (copy) these objects
+            if gc_was_on:
+                gc.enable()
+            publisher = FullPublisher(setup.output) if folder.full else IncrementalPublisher(setup.output)
+            missing = present.missing() if present is not None and folder.previous else set()
+            made = make_outputs(setup, plan, folder, missing, state, publisher, problems, timings)
+            if publish(setup, folder, present, plan, made, missing, publisher, problems, report):
+                remember(state, scanned, dropped, plan, made, folder, problems)
+            publisher = None
+            timings("publish and remember")
+            if options.exiting:
+                _LEFT_FOR_EXIT.append((plan, made))
+    except SsgError as exc:
+        problems.extend(exc.problems)
+    finally:
+        if publisher is not None:
+            publisher.abort()
+        if present is not None:
+            present.close()
+        state.close()
+        if gc_was_on:
+            gc.enable()
+        gc.unfreeze()
+    timings.report()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def make_setup(site: Path, config: Config, options: BuildOptions, problems: Problems) -> Setup:
+    theme = find_theme(site, config.theme)
+    # Search off (with a warning) where it cannot be had: no page, no box, so in every output's key.
+    config, indexer = search.effective(config, theme.template_dirs(site), problems)
+    return Setup(site, config, options, Urls.from_config(config, options.base_url), site / config.output_dir,
+                 site / config.content_dir, theme, indexer, options.now or dt.datetime.now(dt.timezone.utc),
+                 options.jobs or os.cpu_count() or 1)
+
+
+# --- scan -------------------------------------------------------------------------------------
+
+
+def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple[Folder, OutputCheck | None]:
+    """The output folder: its last build's outputs, whether it is ssg's, and (looked at on
+    another core while the content is scanned) which outputs were deleted by hand since, or
+    all it holds when what no output produces must go."""
+    previous = state.outputs()
+    recorded = bool(previous)  # a build of this folder is recorded in the state
+    if setup.options.clean:
+        state.clear()
+        previous = {}
+    output, options = setup.output, setup.options
+    full = not output.is_dir()
+    marked = None if full else read_marker(output)
+    walk = not full and not previous and (
+        (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
+    present = None
+    if previous:
+        present = OutputCheck(output, list(previous), parallel=setup.jobs > 1)
+    elif walk:
+        present = OutputCheck(output, None, parallel=setup.jobs > 1)
+    return Folder(previous, full, walk, marked), present
+
+
+def _not_ours(output: Path, marked, recorded: bool, options: BuildOptions, problems: Problems) -> bool:
+    """Whether ``output`` is a folder of someone else's files that this build was asked to
+    replace (``--replace-output``: it is walked, and what no page produces goes). A folder that
+    is ssg's (its marker, a recorded build) or empty: False. Any other: refused."""
+    if marked is not None or recorded:
+        return False
+    names, count = folder_entries(output, 10)
+    if not count:
+        return False
+    listed = ", ".join(names) + (f" and {count - len(names):,} more" if count > len(names) else "")
+    if not options.replace_output:
+        raise SsgError([Problem(str(output), None,
+                                f"not built: this folder was not made by ssg (no {MARKER}) and holds {count:,} "
+                                f"files or folders that a build would delete ({listed}). Build into a new or empty "
+                                "folder (output_dir in site.toml), or build with --replace-output to delete them")])
+    problems.warning(str(output), f"not made by ssg: --replace-output deletes what it holds that no page produces, "
+                                  f"of {count:,} files and folders: {listed}")
+    return True
+
+
+def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
+    out = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def scan_input(setup: Setup, problems: Problems) -> Scanned:
+    """Stats of every input: content files, templates and static files, and a fingerprint of
+    all but the content files with the settings."""
+    scanned_ns = time.time_ns()
+    listing = scan(setup.content_root, setup.site, problems, setup.config.content_dir.rstrip("/"))
+    theme_files = _files(setup.theme.template_dirs(setup.site) + setup.theme.static_dirs(setup.site))
+    # A file modified within RACY_NS of the scan may change again within the same timestamp
+    # tick without its stat changing (git's "racy" files): never trust its stat later.
+    racy = scanned_ns - RACY_NS
+    fresh_theme = any(m >= racy for _, _, m in theme_files)
+    fresh = fresh_theme or any(m >= racy for _, m in listing.values())
+    o = setup.options
+    settings = digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future, theme_files,
+                      setup.indexer)
+    return Scanned(listing, theme_files, racy, fresh, fresh_theme, settings)
+
+
+def same_input(state: BuildState, scanned: Scanned) -> bool:
+    """Whether the settings and theme files are those of the last build (which reported no
+    problem); the content files are compared apart (``changed_files``)."""
+    return state.get("settings") == scanned.settings
+
+
+def changed_files(state: BuildState, scanned: Scanned) -> list[str] | None:
+    """The content files whose stats differ from the last build's; None when files were added
+    or removed (or the last build left no snapshot)."""
+    data = state.blob("listing")
+    if data is None:
+        return None
+    try:
+        before = marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return None
+    listing = scanned.listing
+    if len(before) != len(listing):
+        return None
+    changed = []
+    for relpath, st in listing.items():
+        old = before.get(relpath)
+        if old is None:
+            return None
+        if old != st:
+            changed.append(relpath)
+    return changed
+
+
+def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> bool:
+    """Whether the last build's output is still exactly what this one would make: the same
+    input, nothing due since (a future article, the news window), no commit to finish, no
+    output deleted by hand."""
+    if scanned.fresh or not folder.previous or present is None or not same_input(state, scanned):
+        return False
+    if state.get("search_stale") and not setup.options.search_later:
+        return False  # `ssg serve` left parts of the index to be made
+    due = state.get("next_due")
+    journal = setup.output.parent / f".{setup.output.name}.journal"
+    return (not journal.exists() and (not due or setup.now < dt.datetime.fromisoformat(due))
+            and changed_files(state, scanned) == [] and not present.missing())
+
+
+def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> Plan | None:
+    """The plan of a build whose only change is the text of a few articles (``edits.py``): the
+    outputs that show them; None when anything else changed (then the whole site is planned)."""
+    if setup.options.clean or folder.full or not folder.previous or present is None or scanned.fresh_theme:
+        return None
+    due = state.get("next_due")
+    journal = setup.output.parent / f".{setup.output.name}.journal"
+    if (not same_input(state, scanned) or journal.exists() or (due and setup.now >= dt.datetime.fromisoformat(due))
+            or present.missing()):
+        return None
+    changed = changed_files(state, scanned)
+    if not changed:
+        return None
+    from ssg.build.edits import plan_edit
+
+    edit = plan_edit(setup, state, changed, scanned.listing, folder.previous)
+    if edit is None:
+        return None
+    return Plan(edit.outputs, int(state.get("pages") or 0), edit.terms, None, due or "", edit.views, edit.search_parts,
+                edit.articles, edit.snapshot, edit=True, parsed=edit.parsed)
+
+
+# --- collect ----------------------------------------------------------------------------------
+
+
+def collect_archive(setup: Setup, state: BuildState, folder: Folder, scanned: Scanned, problems: Problems) -> Collected:
+    """The archive: changed files parsed, the others from the build state. The cyclic garbage
+    collector is off meanwhile: it would walk the many objects made again and again for nothing."""
+    o = setup.options
+    known = {} if o.clean else state.articles()
+    return collect(setup.site, setup.config, problems, listing=scanned.listing, known=known, drafts=o.drafts,
+                   future=o.future, now=setup.now, jobs=setup.jobs)
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: Folder, problems: Problems,
+                 timings) -> Plan:
+    """Every output of the site with its key: pages, feeds, site files, static files."""
+    from ssg.outputs import sitemap
+    from ssg.outputs import Planner, display_terms, global_key, make_globals, plan_static
+    from ssg.content.related import compute as compute_related
+    from ssg.render.views import Views
+
+    from ssg.outputs import structure_of
+
+    archive, config = collected.archive, setup.config
+    # Related stories, once for the whole archive: only what the articles changed since the last
+    # build can touch is scored again.
+    related = compute_related(archive, config.related.count, None if setup.options.clean else state.related(),
+                              maybe_changed=set(collected.parsed), jobs=setup.jobs)
+    timings("related")
+    terms, fps = display_terms(config, archive, collected.fps)
+    structure = structure_of(archive, global_key(__version__, config, setup.urls, _templates_key(setup), archive))
+    g = make_globals(config, setup.urls, structure)
+    views = Views(g)
+    planner = Planner(g, archive, fps, related.links, views)
+    pages = planner.pages()
+    news = sitemap.news_selection(archive.articles.values(), setup.now) if config.news.news_sitemap else None
+    outputs = pages + planner.feeds() + planner.site_files(pages, news)
+    roots = lambda folder: (real(setup.site),) if folder.parent == setup.site else (real(setup.site), real(folder.parent))
+    outputs += plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
+                           lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)))
+    dues = [t for t in (collected.next_due, sitemap.news_due(news) if news else None) if t is not None]
+    parts = planner.search_parts() if setup.indexer is not None else []
+    snapshot = {"structure": marshal.dumps(structure), "terms": marshal.dumps(terms),
+                "search": marshal.dumps(search_snapshot(parts, archive, views))}
+    timings("plan")
+    return Plan(outputs, len(pages), terms, related, min(dues).isoformat() if dues else "", views, parts,
+                archive.articles, snapshot, parsed=collected.parsed)
+
+
+def search_snapshot(parts, archive, views) -> list:
+    """The search index's parts and every article page's (path, words), oldest first: an edit
+    partitions them again with its new word counts."""
+    if not parts:
+        return []
+    return [[(p.folder, p.paths) for p in parts],
+            [(views.article_path(a), a.words) for a in reversed(list(archive.articles.values()))]]
+
+
+def _shown(site: Path, folder: Path) -> str:
+    return str(folder.relative_to(site)) if folder.is_relative_to(site) else str(folder)
+
+
+def _templates_key(setup: Setup) -> str:
+    return digest([(Path(f).read_bytes(),) for f, _, _ in _files(setup.theme.template_dirs(setup.site))])
+
+
+# --- make -------------------------------------------------------------------------------------
+
+
+class _Html:
+    """Article bodies as HTML: from this build, from the state, or rendered now."""
+
+    def __init__(self, config: Config, content_root: Path, state: BuildState):
+        import mistune
+
+        from ssg.render.markdown import Renderer
+
+        self.settings = f"mistune-{mistune.__version__}/{Renderer.FORMAT}/allow_html={config.markdown.allow_html}"
+        self.markdown = Renderer(allow_html=config.markdown.allow_html)
+        self.root, self.state = content_root, state
+        self.new: dict[str, str] = {}
+        self.lookup = True  # False while the state cannot hold what is asked (a clean build)
+
+    def __call__(self, article: Article) -> str:
+        key = digest(self.settings, article.body_hash)
+        html = self.new.get(key)
+        if html is None and self.lookup:
+            html = self.state.html(key)
+        if html is None:
+            # Bodies are read again when needed rather than held: memory stays flat with size.
+            # The file may have changed (or gone) since it was collected, say an editor saving
+            # during `ssg serve`'s rebuild: its HTML would then be remembered under the hash of
+            # the other body, and the page would mix two versions. The build stops instead.
+            try:
+                body = read_body(self.root, article.relpath)
+            except (OSError, ValueError):
+                body = None
+            if body is None or body_hash(body) != article.body_hash:
+                raise SsgError([Problem(str(self.root / article.relpath), None,
+                                        "changed while the site was being built: build again")])
+            html = self.new[key] = self.markdown(body)
+        return html
+
+
+def make_outputs(setup: Setup, plan: Plan, folder: Folder, missing: set[str], state: BuildState, publisher,
+                 problems: Problems, timings) -> Made:
+    """Make every planned output whose key changed (or whose file went missing) and hand its
+    bytes to the publisher; then the search index, from the article pages as they will be
+    published. An edit's plan holds only the outputs it touches: the others are kept."""
+    from ssg.outputs import Maker
+    from ssg.render.theme import Templates, environment
+
+    claims = Claims()
+    if not plan.edit:  # (an edit moves no output)
+        for o in plan.outputs:
+            claims.claim(o.file, o.source)
+        if claims.problems:
+            raise SsgError(claims.problems)
+    previous = folder.previous
+    outputs: dict[str, str] = {}
+    if plan.edit:
+        planned = {o.file for o in plan.outputs}
+        outputs = {f: k for f, k in previous.items() if f not in planned}
+        publisher.reused += len(outputs)
+    todo = []
+    for o in plan.outputs:
+        if not folder.full and previous.get(o.file) == o.key and o.file not in missing:
+            publisher.keep(o.file)
+            outputs[o.file] = o.key
+        else:
+            todo.append(o)
+    timings("compare")
+    env = environment(setup.site, setup.theme, cache_dir=state.path.parent / "templates")
+    templates = Templates(env, problems, plan.views.g.site)
+    html = _Html(setup.config, setup.content_root, state)
+    html.lookup = not setup.options.clean  # a clean build's state holds no body yet
+    maker = Maker(plan.views, templates, plan.articles, plan.terms, html)
+    done = _make_all(maker, todo, publisher, html, state, setup.jobs, problems)
+    outputs.update((o.file, o.key) for o in todo if o.file in done)
+    timings(f"make {len(todo)}")
+    stale = False
+    if setup.indexer is not None and not templates.failed:
+        stale = _index(setup, plan, folder, missing, publisher, outputs, claims)
+        timings("search")
+    return Made(outputs, frozenset(templates.failed), len(todo), html.new, stale)
+
+
+def _index(setup: Setup, plan: Plan, folder: Folder, missing: set[str], publisher, outputs: dict[str, str],
+           claims: Claims) -> bool:
+    """The search index's files, into ``outputs``. After an edit, only the parts holding a page
+    made again are looked at (the others are kept), and their old files go. Returns whether
+    parts were left stale (``search_later``)."""
+    later = setup.options.search_later
+    parts, pages = plan.search_parts, plan.outputs
+    if plan.edit:
+        made = {o.path for o in plan.outputs if o.kind == "article"}
+        parts = [part for part in parts if made.intersection(part.paths)]
+        pages = [Output(Urls.output_file(path), "article", None, (), outputs[Urls.output_file(path)], "", path)
+                 for part in parts for path in part.paths]
+        for part in parts:
+            for rel in search.files_of(folder.previous, part.folder):
+                outputs.pop(rel, None)
+    files, stale = search.index_outputs(setup.indexer, parts, pages, publisher, folder.previous, folder.full, missing,
+                                        setup.output, setup.jobs, later=later)
+    for o in files:
+        if plan.edit or claims.claim(o.file, o.source):
+            outputs[o.file] = o.key
+    if claims.problems:
+        raise SsgError(claims.problems)
+    return stale
+
+
+def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildState, jobs: int,
+              problems: Problems) -> set[str]:
+    """Make ``todo``, over ``jobs`` processes when there are many; returns the files made."""
+    if jobs <= 1 or len(todo) < PARALLEL_MIN:
+        return _make_chunk(maker, todo, publisher)
+    state_file = state.path
+
+    def work(chunk):
+        # A forked worker: its own SQLite connection, its own counts, the files it staged.
+        html.state, html.new = BuildState(state_file, Problems()), {}
+        publisher.written = publisher.reused = 0
+        if isinstance(publisher, IncrementalPublisher):
+            publisher.write = []
+        maker.templates.problems = Problems()
+        try:
+            done = _make_chunk(maker, chunk, publisher)
+            html.state.store_html(html.new)
+        finally:
+            html.state.close()
+        return (done, maker.templates.problems.items, sorted(maker.templates.failed), publisher.written,
+                publisher.reused, getattr(publisher, "write", []))
+
+    made: set[str] = set()
+    for done, found, failed, written, reused, staged in fan_out(work, chunked(todo, jobs, 50, 500), jobs):
+        made |= done
+        for p in found:
+            if p not in problems.items:
+                problems.items.append(p)
+        maker.templates.failed.update(failed)
+        publisher.written += written
+        publisher.reused += reused
+        if staged:
+            publisher.write.extend(staged)
+    return made
+
+
+def _make_chunk(maker, chunk: list[Output], publisher) -> set[str]:
+    done = set()
+    for o in chunk:
+        data = maker.make(o)
+        if data is not None:
+            publisher.add(o.file, data)
+            done.add(o.file)
+    return done
+
+
+# --- publish and remember ---------------------------------------------------------------------
+
+
+def publish(setup: Setup, folder: Folder, present, plan: Plan, made: Made, missing: set[str], publisher,
+            problems: Problems, report: BuildReport) -> bool:
+    """Commit what was made, remove what is no longer produced, and write the marker; or, on
+    any error (unless --keep-going, for content errors), leave the folder exactly as it was."""
+    if made.failed or (problems.errors and not setup.options.keep_going):
+        publisher.abort()
+        return False
+    outputs, previous = made.outputs, folder.previous
+    # The marker: rewritten only when the set of outputs changed (or it went missing).
+    if (not folder.full and MARKER in previous and MARKER not in missing and len(previous) == len(outputs) + 1
+            and all(rel in previous for rel in outputs)):
+        publisher.keep(MARKER)
+        outputs[MARKER] = previous[MARKER]
+    else:
+        data = marker_bytes(outputs)
+        publisher.add(MARKER, data)
+        outputs[MARKER] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    folders: list[str] = []
+    removed = 0
+    if not folder.full:
+        if previous:
+            before = previous
+        elif folder.walk:  # --clean, or a folder of other files to replace: whatever it holds
+            before, folders = present.contents()
+        else:  # the state is gone: the files the marker lists
+            before = folder.marked or []
+        for rel in sorted(set(before) - set(outputs)):
+            publisher.remove(rel)
+            removed += 1
+    publisher.commit()
+    if folders:
+        remove_empty_folders(setup.output, folders, outputs)  # as a staged site would have none
+    report.published, report.search_stale = True, made.search_stale
+    report.pages, report.files, report.rendered = plan.pages, len(outputs) - 1, made.rendered
+    report.written, report.reused, report.removed = publisher.written, publisher.reused, removed
+    return True
+
+
+def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Made, folder: Folder,
+             problems: Problems) -> None:
+    """What the next build starts from: the articles read, the bodies rendered, every output
+    and its key (with, for outputs that show articles, what they are made of and show: the
+    dependency index), the related stories, the snapshot an edit-only build starts from, and
+    (when this build reported no problem) the fingerprint of its settings."""
+    listing, racy = scanned.listing, scanned.racy
+    details = None if plan.edit else {o.file: (o.kind, repr(o.arg), o.shows) for o in plan.outputs if o.shows}
+    state.set("pages", str(plan.pages))
+    state.set("search_stale", "1" if made.search_stale else "")
+    state.save(
+        settings=scanned.settings if not problems.errors else "",
+        next_due=plan.due,
+        articles={r: ("racy" if listing[r][1] >= racy else stat, fp, row)
+                  for r, (stat, _, fp, row) in plan.parsed.items()},
+        dropped_articles=list(dropped),
+        html=made.html,
+        outputs=made.outputs,
+        previous=folder.previous,
+        full=folder.full or not folder.previous,
+        related=plan.related,
+        details=details,
+        snapshot={**plan.snapshot, "listing": scanned.snapshot()},
+    )
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+
+def run(command: str, site: Path, args, problems: Problems, exiting: bool = False) -> list[str]:
+    """``ssg import`` and ``ssg build``; ``exiting``: the process exits right after (see
+    ``BuildOptions.exiting``)."""
+    config = load_config(site)
+    lines = []
+    report = import_seeds(site, config, problems, date=args.date, force=args.force, progress=args.quiet == 0)
+    lines.append(report.summary())
+    if command == "build":
+        base_url = getattr(args, "base_url", None)
+        if base_url is not None and not base_url.startswith(("http://", "https://")):
+            raise SsgError([Problem("--base-url", None, f"must start with http:// or https://, got {base_url!r}")])
+        options = BuildOptions(drafts=args.drafts, future=args.future, base_url=base_url, clean=args.clean,
+                               jobs=args.jobs, keep_going=args.keep_going, replace_output=args.replace_output,
+                               exiting=exiting)
+        lines.append(build_site(site, config, problems, options).summary())
+    return lines

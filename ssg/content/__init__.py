@@ -1,0 +1,1 @@
+"""Content: the archive's articles, read from content/ and collected."""

@@ -1,0 +1,364 @@
+"""Collect: content/ read into an ``Archive`` (articles, sections, tags, authors, years and
+months), before anything is written.
+
+Articles are keyed by their path below content/; sections hold keys, never object cycles.
+Bad files are reported (``content/x.md:LINE: message``) and left out; the rest still builds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssg.content import article as cf
+from ssg.config import Config
+from ssg.content.files import real, walk_files
+from ssg.problems import Problems
+from ssg.content.related import terms_of
+from ssg.urls import slugify
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    slug: str
+    keys: tuple[str, ...]  # article relpaths, newest first
+
+
+@dataclass(frozen=True)
+class Term:
+    """A tag or an author: every spelling with one slug is one term."""
+
+    name: str  # the spelling its newest article uses
+    slug: str
+    keys: tuple[str, ...]  # article relpaths, newest first
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int  # 1-12
+    keys: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    keys: tuple[str, ...]  # newest first
+    months: tuple[Month, ...]  # the months with articles, newest first
+
+
+@dataclass(frozen=True)
+class Archive:
+    articles: dict[str, cf.Article]  # relpath -> article, in newest-first order
+    sections: tuple[Section, ...]  # sorted by name
+    tags: tuple[Term, ...] = ()  # sorted by name (casefolded), then slug
+    authors: tuple[Term, ...] = ()
+    years: tuple[Year, ...] = ()  # newest first; by each article's date as written (as shown)
+
+    @property
+    def newest_first(self) -> list[cf.Article]:
+        return list(self.articles.values())
+
+
+@functools.lru_cache(maxsize=65536)
+def term_slug(name: str) -> str:
+    """The slug of a tag or author name (as ``content`` de-duplicates them): names repeat
+    across an archive, so each spelling is slugged once."""
+    return slugify(name, fallback="term")
+
+
+def _terms(found: list[cf.Article], attr: str) -> tuple[Term, ...]:
+    """The terms of one taxonomy (``tags`` or ``authors``) over articles sorted newest first."""
+    keys: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for article in found:
+        for name in getattr(article, attr):
+            slug = term_slug(name)
+            bucket = keys.get(slug)
+            if bucket is None:
+                keys[slug] = bucket = []
+                names[slug] = name  # the newest article's spelling
+            if not bucket or bucket[-1] != article.relpath:  # one article lists a term once
+                bucket.append(article.relpath)
+    terms = (Term(names[s], s, tuple(k)) for s, k in keys.items())
+    return tuple(sorted(terms, key=lambda t: (t.name.casefold(), t.slug)))
+
+
+def _years(found: list[cf.Article]) -> tuple[Year, ...]:
+    """Articles by year and month of their date as written (the date their page shows)."""
+    years: dict[int, list[str]] = {}
+    months: dict[tuple[int, int], list[str]] = {}
+    for article in found:
+        d = article.date
+        years.setdefault(d.year, []).append(article.relpath)
+        months.setdefault((d.year, d.month), []).append(article.relpath)
+    by_year: dict[int, list[Month]] = {}
+    for (y, m) in sorted(months, reverse=True):
+        by_year.setdefault(y, []).append(Month(y, m, tuple(months[(y, m)])))
+    return tuple(Year(y, tuple(years[y]), tuple(by_year[y])) for y in sorted(years, reverse=True))
+
+
+def _sort_key(article: cf.Article):
+    # Newest first; ties broken by path so the order never depends on the file system.
+    return (-article.date.timestamp(), article.relpath)
+
+
+def _kind(value) -> str:
+    """What a front matter value is, for a message: short and the same on every run (a YAML set's
+    order is not, and a value can be megabytes long)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        shown = repr(value)
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+    if isinstance(value, list):
+        bad = [v for v in value if v is None or isinstance(v, bool) or not isinstance(v, (str, int, float))]
+        return f"a list holding {_kind(bad[0])}" if bad else "a list"
+    kinds = {dict: "a mapping", set: "a set", bytes: "binary data"}
+    return next((name for t, name in kinds.items() if isinstance(value, t)), f"a {type(value).__name__}")
+
+
+def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> tuple[cf.Article, str] | None:
+    """The parsed article and its Markdown body; None (with problems reported) when unusable."""
+    shown = f"{config.content_dir}/{relpath}"
+    try:
+        with open(path, "rb") as fh:
+            why = config.limits.too_big(os.fstat(fh.fileno()).st_size)  # refused unread: memory grows with it
+            if why:
+                problems.error(shown, f"{why}: left out")
+                return None
+            # As read_text (and read_body) read it: universal newlines.
+            raw = fh.read().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        problems.error(shown, f"not valid UTF-8 at byte {exc.start}")
+        return None
+    except OSError as exc:
+        problems.error(shown, f"cannot read: {exc.strerror or exc}")
+        return None
+    # Control characters and noncharacters are taken out here, once, for every output.
+    text, removed, first = cf.clean_text(raw)
+    lines = [raw.count("\n", 0, first) + 1] if removed else []  # where they were
+    try:
+        meta, body, _ = cf.split_document(text)
+    except cf.FrontMatterError as exc:
+        if removed:
+            problems.warning(shown, cf.removed_message(removed), lines[0])
+        problems.error(shown, exc.message, exc.line)
+        return None
+
+    def line_of(key: str) -> int | None:
+        for number, line in enumerate(text.split("\n")[1:], start=2):  # not splitlines: U+2028 is text
+            if line.startswith(f"{key}:"):
+                return number
+            if line == "---":
+                break
+        return None
+
+    if "\\" in text[: len(text) - len(body)]:  # YAML's escapes ("\x01") can make them too
+        cleaned = {}
+        for key, value in meta.items():
+            (key, value), found = cf.clean_value((key, value))
+            cleaned[key] = value
+            if found:
+                removed += found
+                lines.append(line_of(str(key)) or 2)
+        meta = cleaned
+    if removed:  # one warning per file, at the first place
+        problems.warning(shown, cf.removed_message(removed), min(lines))
+
+    ok = True
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.error(shown, "title: missing or not a string", line_of("title") or 1)
+        ok = False
+    try:
+        date = cf.parse_date(meta["date"], config.tz) if "date" in meta else None
+        if date is None:
+            problems.error(shown, "date: missing", 1)
+            ok = False
+    except ValueError as exc:
+        problems.error(shown, str(exc), line_of("date"))
+        ok = False
+    for key in ("section", "slug", "summary", "source"):
+        if key in meta and not isinstance(meta[key], (str, int, float)):
+            problems.error(shown, f"{key}: expected text, got {type(meta[key]).__name__}", line_of(key))
+            ok = False
+    def names(key: str) -> tuple[str, ...]:
+        nonlocal ok
+        value = meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            problems.error(shown, f"{key}: expected a list of names, got {_kind(value)}", line_of(key))
+            ok = False
+            return ()
+        seen: dict[str, str] = {}
+        for v in value:  # blank entries dropped, duplicates (by slug) kept once, first spelling wins
+            name = " ".join(str(v).split())
+            if name:
+                seen.setdefault(slugify(name, fallback="term"), name)
+        return tuple(seen.values())
+
+    tags, authors = names("tags"), names("authors")
+    updated = None
+    if meta.get("updated") is not None:
+        try:
+            updated = cf.parse_date(meta["updated"], config.tz)
+        except ValueError as exc:
+            problems.error(shown, str(exc).replace("date:", "updated:", 1), line_of("updated"))
+            ok = False
+    image = meta.get("image")
+    if image is not None and not isinstance(image, str):
+        problems.error(shown, f"image: expected a URL or path, got {_kind(image)}", line_of("image"))
+        ok = False
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.error(shown, f"draft: expected true or false, got {_kind(draft)}", line_of("draft"))
+        ok = False
+    if not ok:
+        return None
+
+    folder = Path(relpath).parent.as_posix()
+    section = str(meta.get("section") or (folder if folder != "." else "News")).strip()
+    slug = slugify(str(meta.get("slug") or Path(relpath).stem), fallback=Path(relpath).stem)
+    summary = str(meta.get("summary") or "").strip()
+    extra = {k: v for k, v in meta.items() if k not in cf.KNOWN_KEYS}
+    article = cf.Article(
+        relpath=relpath,
+        title=title.strip(),
+        date=date,
+        section=section,
+        section_slug=slugify(section, fallback="section"),
+        slug=slug,
+        summary=summary,
+        body_hash=cf.body_hash(body),
+        draft=draft,
+        source=str(meta["source"]) if meta.get("source") is not None else None,
+        extra=extra,
+        tags=tags,
+        authors=authors,
+        updated=updated,
+        image=image.strip() or None if isinstance(image, str) else None,
+        words=len(body.split()),
+        terms=terms_of(title, body),
+    )
+    return article, body
+
+
+def read_body(root: Path, relpath: str) -> str:
+    """The Markdown body of a content file whose front matter was parsed already."""
+    return cf.body_of(cf.clean_text((root / relpath).read_text(encoding="utf-8"))[0])
+
+
+def scan(root: Path, site: Path | None = None, problems: Problems | None = None, shown: str = "content"
+         ) -> dict[str, tuple[int, int]]:
+    """Every content file below ``root``: relpath -> (size, mtime_ns), in path order. Symbolic
+    links out of ``site`` (default: ``root``'s parent) are left out, with a warning."""
+    found: dict[str, tuple[int, int]] = {}
+    roots = (real(site if site is not None else root.parent),)
+    for rel, entry in walk_files(root, roots, problems, shown, ".md"):
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        found[rel] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+PARALLEL_MIN = 400  # files: below this, forking parsers costs more than it saves
+
+
+def _parse_chunk(root: Path, relpaths: list[str], config: Config) -> list:
+    out = []
+    for relpath in relpaths:
+        problems = Problems()
+        result = read_article(root / relpath, relpath, config, problems)
+        if result is None:
+            out.append((relpath, None, "", "", problems.items))
+            continue
+        # Serialised here, in the worker: the row the state stores, and its fingerprint.
+        row = cf.article_to_json(result[0])
+        out.append((relpath, result[0], row, cf.row_fingerprint(row), problems.items))
+    return out
+
+
+def _parse_all(root: Path, relpaths: list[str], config: Config, jobs: int):
+    """Parse files, over ``jobs`` processes when there are many (YAML parsing dominates)."""
+    if jobs <= 1 or len(relpaths) < PARALLEL_MIN:
+        yield from _parse_chunk(root, relpaths, config)
+        return
+    from ssg.parallel import chunked, fan_out
+
+    for results in fan_out(lambda chunk: _parse_chunk(root, chunk, config), chunked(relpaths, jobs, 100, 10**9), jobs):
+        yield from results
+
+
+@dataclass(frozen=True)
+class Collected:
+    archive: "Archive"
+    parsed: dict[str, tuple[str, cf.Article, str, str]]  # read on this run: stat, article, fingerprint, stored row
+    next_due: dt.datetime | None  # the earliest future-dated article left out
+    fps: dict[str, str]  # relpath -> fingerprint (a hash of its stored row) of every article collected
+    dropped: tuple[str, ...] = ()  # articles the state knew whose files are gone
+
+
+def collect(
+    site: Path,
+    config: Config,
+    problems: Problems,
+    *,
+    listing: dict[str, tuple[int, int]],
+    known: dict[str, tuple[str, cf.Article, str]],
+    drafts: bool = False,
+    future: bool = False,
+    now: dt.datetime | None = None,
+    jobs: int = 1,
+) -> Collected:
+    """Parse what changed (by size and mtime), reuse the rest, and order the archive."""
+    root = site / config.content_dir
+    now = now or dt.datetime.now(dt.timezone.utc)
+    # The time zone shapes parsed dates; nothing else in site.toml does.
+    stats = {relpath: f"{size}:{mtime}:{config.timezone}" for relpath, (size, mtime) in listing.items()}
+    stale = [r for r, stat in stats.items() if (hit := known.get(r)) is None or hit[0] != stat]
+    parsed: dict[str, tuple[str, cf.Article, str, str]] = {}
+    for relpath, article, row, fp, found_problems in _parse_all(root, stale, config, jobs):
+        problems.extend(found_problems)
+        if article is not None:
+            parsed[relpath] = (stats[relpath], article, fp, row)
+    found: list[cf.Article] = []
+    fps: dict[str, str] = {}
+    next_due = None
+    for relpath in listing:
+        entry = parsed.get(relpath) or known.get(relpath)
+        if entry is None or entry[0] != stats[relpath]:
+            continue  # could not be parsed: reported above
+        article = entry[1]
+        fps[relpath] = entry[2]
+        if article.draft and not drafts:
+            continue
+        if article.date > now and not future:
+            next_due = article.date if next_due is None else min(next_due, article.date)
+            continue
+        found.append(article)
+    found.sort(key=_sort_key)
+    articles = {a.relpath: a for a in found}
+
+    by_slug: dict[str, list[cf.Article]] = {}
+    names: dict[str, str] = {}
+    for article in found:
+        by_slug.setdefault(article.section_slug, []).append(article)
+        # The section's display name: the one its newest article uses.
+        names.setdefault(article.section_slug, article.section)
+    sections = tuple(
+        sorted(
+            (Section(names[s], s, tuple(a.relpath for a in items)) for s, items in by_slug.items()),
+            key=lambda sec: (sec.name.casefold(), sec.slug),
+        )
+    )
+    archive = Archive(articles, sections, tags=_terms(found, "tags"), authors=_terms(found, "authors"),
+                      years=_years(found) if config.archives.enabled else ())  # nothing shows them otherwise
+    return Collected(archive, parsed, next_due, fps, tuple(r for r in known if r not in listing))

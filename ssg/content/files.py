@@ -1,0 +1,75 @@
+"""Walking the site's source folders (content/, seeds/, static/, a theme's static/).
+
+A symbolic link is followed only when what it points at lies inside the site (or, for a
+theme's files, inside that theme's folder): a link to ``/etc/hostname`` or to a folder outside
+the site is left out with a warning, never published. Folders are walked in name order, so
+every run sees the same files in the same order; hidden names (``.git``, editor files) are
+skipped, and a folder reached twice through links is walked once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ssg.problems import Problems
+
+
+def real(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+def inside(target: str, roots: tuple[str, ...]) -> bool:
+    """Whether the resolved path ``target`` is one of ``roots`` or lies below one."""
+    return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _outside(path: str, roots: tuple[str, ...], shown: str, kind: str, problems: Problems | None) -> bool:
+    if inside(real(path), roots):
+        return False
+    if problems is not None:
+        problems.warning(shown, f"symbolic link to a {kind} outside the site; left out")
+    return True
+
+
+def walk_files(root: Path, roots: tuple[str, ...], problems: Problems | None = None, shown: str = "",
+               suffix: str | None = None) -> Iterator[tuple[str, os.DirEntry]]:
+    """(path relative to ``root`` with ``/``, entry) of every file below ``root`` whose name ends
+    in ``suffix`` (any when None), links followed only into ``roots`` (resolved paths).
+    ``shown``: how ``root`` is named in warnings (``content``, ``static``...). A ``root`` that is
+    itself a link out of ``roots`` gives nothing."""
+    if not root.is_dir():
+        return
+    if root.is_symlink() and _outside(str(root), roots, shown or str(root), "folder", problems):
+        return
+    seen: set[tuple[int, int]] = set()
+    yield from _walk(str(root), "", roots, problems, shown, suffix, seen)
+
+
+def _walk(folder: str, prefix: str, roots, problems, shown: str, suffix, seen) -> Iterator[tuple[str, os.DirEntry]]:
+    try:
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:
+            return  # a link back to a folder walked already
+        seen.add((st.st_dev, st.st_ino))
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        rel = f"{prefix}{entry.name}"
+        link = entry.is_symlink()
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            continue
+        if is_dir:
+            if link and _outside(entry.path, roots, f"{shown}/{rel}" if shown else rel, "folder", problems):
+                continue
+            yield from _walk(entry.path, rel + "/", roots, problems, shown, suffix, seen)
+        elif suffix is None or entry.name.endswith(suffix):
+            if link and _outside(entry.path, roots, f"{shown}/{rel}" if shown else rel, "file", problems):
+                continue
+            yield rel, entry

@@ -1,0 +1,1 @@
+"""Publish: the one writer (atomic files, the journal, the lock, the marker)."""

@@ -1,0 +1,1 @@
+"""Render: template views, Markdown, metadata, the theme."""

@@ -1,0 +1,133 @@
+"""Themes: find a theme's folders and build the Jinja2 environment over them.
+
+Lookup order for templates: the site's own ``templates/``, then the theme, then its parents
+(``theme.toml``: ``parent = "name"``). Themes are looked up in the site's ``themes/`` first,
+then among the themes shipped inside the ssg package.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ssg.problems import Problem, SsgError
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    chain: tuple[Path, ...]  # theme folders, the theme first, then its parents
+
+    def template_dirs(self, site: Path) -> list[Path]:
+        dirs = [site / "templates"] if (site / "templates").is_dir() else []
+        return dirs + [d / "templates" for d in self.chain if (d / "templates").is_dir()]
+
+    def static_dirs(self, site: Path) -> list[Path]:
+        """Lowest priority first: parents, theme, then the site's own static/."""
+        dirs = [d / "static" for d in reversed(self.chain) if (d / "static").is_dir()]
+        if (site / "static").is_dir():
+            dirs.append(site / "static")
+        return dirs
+
+
+def _builtin_themes() -> Path | None:
+    from importlib import resources
+    packaged = resources.files("ssg") / "themes"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    # Running from a source checkout: the repository's top-level themes/.
+    repo = Path(__file__).resolve().parents[2] / "themes"
+    return repo if repo.is_dir() else None
+
+
+def find_theme(site: Path, name: str) -> Theme:
+    chain: list[Path] = []
+    wanted = name
+    while wanted:
+        if any(p.name == wanted for p in chain) or len(chain) > 8:
+            raise SsgError([Problem("site.toml", None, f"theme: parent cycle at {wanted!r}")])
+        candidates = [site / "themes" / wanted]
+        builtin = _builtin_themes()
+        if builtin is not None:
+            candidates.append(builtin / wanted)
+        folder = next((c for c in candidates if c.is_dir()), None)
+        if folder is None:
+            raise SsgError([Problem("site.toml", None, f"theme: no theme named {wanted!r} (looked in {', '.join(map(str, candidates))})")])
+        chain.append(folder)
+        wanted = None
+        meta = folder / "theme.toml"
+        if meta.is_file():
+            try:
+                data = tomllib.loads(meta.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+                raise SsgError([Problem(str(meta), None, f"invalid theme.toml: {exc}")]) from None
+            parent = data.get("parent")
+            if parent is not None and not isinstance(parent, str):
+                raise SsgError([Problem(str(meta), None, "parent: expected a theme name")])
+            wanted = parent
+    return Theme(name, tuple(chain))
+
+
+def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> jinja2.Environment:
+    """``cache_dir``: where compiled templates are kept between builds (Jinja's bytecode cache,
+    checked against each template's source), so a build does not compile them all again."""
+    cache = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            cache = None
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs(site)]),
+        autoescape=True,  # everywhere, whatever the template's extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        bytecode_cache=cache,
+    )
+    return env
+
+
+class Templates:
+    """Renders templates to bytes, collecting every error (with the template's file and line)
+    instead of raising: rendering goes on, so that all of them are reported at once. A template
+    that failed is not tried again in this build (``failed``)."""
+
+    def __init__(self, env: jinja2.Environment, problems, site_view):
+        self.env, self.problems, self.site = env, problems, site_view
+        self.failed: set[str] = set()
+
+    def render(self, template: str, source: str, **context) -> bytes | None:
+        import traceback
+
+        if template in self.failed:
+            return None
+        try:
+            html = self.env.get_template(template).render(site=self.site, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            self.failed.add(template)
+            # A syntax error in a shared template (base.html) fails every template that extends
+            # it: reported once, whichever worker process met it.
+            problem = Problem(str(exc.filename or exc.name or template), exc.lineno, f"template syntax error: {exc.message}")
+            if problem not in self.problems.items:
+                self.problems.items.append(problem)
+            return None
+        except jinja2.TemplateNotFound as exc:
+            self.failed.add(template)
+            self.problems.error(template, f"template not found: {exc.name}")
+            return None
+        except Exception as exc:  # a template's runtime error, reported where it happened
+            self.failed.add(template)
+            filename, line = template, None
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
+                    filename, line = frame.filename, frame.lineno
+            self.problems.error(filename, f"template error while rendering {source}: {type(exc).__name__}: {exc}", line)
+            return None
+        return html.encode("utf-8")

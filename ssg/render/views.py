@@ -1,0 +1,412 @@
+"""Template views: the plain frozen objects templates receive (documented in the README), and
+the functions that make them.
+
+A view is made from three things only: the build's ``Globals`` (configuration, URLs, the
+site's navigation: everything in the global key), an output's ``arg`` (which articles in
+which order, page numbers, counts) and ``Shown``, the articles the output declared it shows.
+``Shown`` refuses any other article, so a view cannot hold anything its output's key
+(``outputs.key_of``: the global key, the arg, the fingerprints of the shown articles) does not
+cover: the rule "anything a page shows is in its key" holds by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from ssg.render import metadata
+from ssg.config import Config
+from ssg.content.article import Article
+from ssg.render.metadata import Crumb, MetaTag
+from ssg.urls import Urls
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+TAXONOMY_NAMES = {"tags": "Tag", "authors": "Author"}
+# The page numbers a listing's navigation shows around the current page (besides the first and
+# the last): a fixed window, so each page's navigation costs the same however long the listing.
+PAGE_WINDOW = 2
+
+
+def display_date(d: dt.datetime) -> str:
+    # Not strftime: its month names follow the process locale, and output must not.
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    type: str  # MIME type
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SectionLink:
+    """A section as every page sees it (navigation): no counts, so that adding an article to
+    one section does not change every page of the site."""
+
+    name: str
+    slug: str
+    url: str
+    feeds: tuple[FeedLink, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A section on its own index pages and the home page."""
+
+    name: str
+    slug: str
+    url: str
+    count: int
+    feeds: tuple[FeedLink, ...]
+
+
+@dataclass(frozen=True)
+class TermLink:
+    """A tag or author as an article shows it: the term's display name (the spelling of its
+    newest article) and its page; ``url`` is None when that taxonomy is switched off."""
+
+    name: str
+    slug: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class TermView:
+    """A tag or author on its own pages and in the index of its taxonomy."""
+
+    name: str
+    slug: str
+    url: str
+    count: int
+    feeds: tuple[FeedLink, ...]
+
+
+@dataclass(frozen=True)
+class TaxonomyView:
+    kind: str  # "tags" or "authors"
+    name: str  # "Tags", "Authors"
+    singular: str  # "Tag", "Author"
+    url: str  # the index of all its terms
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    """A year or a month of the date archive."""
+
+    year: int
+    month: int | None  # None: the whole year
+    name: str  # "2022", "February 2022"
+    month_name: str | None  # "February"; None for a year
+    url: str
+    count: int
+    months: tuple["PeriodView", ...] = ()  # a year's months that have articles, newest first
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """A related story under an article (``ssg/related.py`` chooses them)."""
+
+    title: str
+    url: str
+    date: dt.datetime
+    date_iso: str
+    date_display: str
+    section: SectionLink
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    title: str
+    url: str
+    date: dt.datetime
+    date_iso: str
+    date_display: str
+    section: SectionLink
+    summary: str
+    slug: str
+    source: str | None
+    extra: dict[str, Any] = field(hash=False, compare=False)
+    body: Markup = Markup("")
+    prev: Link | None = None  # the next older article in its section
+    next: Link | None = None  # the next newer article in its section
+    # Reading aids and metadata (metadata helper).
+    updated: dt.datetime | None = None  # front matter `updated`
+    updated_iso: str | None = None
+    updated_display: str | None = None
+    words: int = 0
+    reading_minutes: int = 1
+    image_url: str | None = None  # absolute
+    # Taxonomies (front matter `tags`, `authors`), in the order the article gives them.
+    tags: tuple[TermLink, ...] = ()
+    authors: tuple[TermLink, ...] = ()
+    # Related stories, best first (only on article pages; empty when `[related] count` is 0).
+    related: tuple[RelatedLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    url: str
+    current: bool
+    gap_before: bool = False  # pages are left out between the one before and this one
+
+
+@dataclass(frozen=True)
+class Paginator:
+    number: int
+    count: int
+    prev_url: str | None
+    next_url: str | None
+    pages: tuple[PageLink, ...]
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    description: str
+    language: str
+    base_url: str
+    url: str  # home page URL
+    sections: tuple[SectionLink, ...]
+    feeds: tuple[FeedLink, ...]
+    sitemap_url: str
+    # Browse links; None when switched off or when there is nothing to list.
+    archive_url: str | None = None  # the overview of years and months
+    tags_url: str | None = None  # the index of all tags
+    authors_url: str | None = None  # the index of all authors
+    search_url: str | None = None  # the search page; None when search is off
+
+
+@dataclass(frozen=True)
+class SearchView:
+    """The search page's Pagefind bundle: root-relative URLs."""
+
+    bundle_url: str  # the folder of the index and of pagefind.js ("/news/pagefind/")
+    script_url: str  # pagefind.js, Pagefind's search API (an ES module)
+    # The folder of every part of the index, oldest articles first: the first is bundle_url,
+    # the others are merged into it (Pagefind's mergeIndex). See ssg/search.py.
+    index_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageView:
+    kind: str  # "article", "section", "home", "404", "term", "terms", "year", "month", "archive", "search"
+    title: str
+    url: str
+    canonical: str
+    description: str
+    feeds: tuple[FeedLink, ...]
+    # Social and search metadata (ssg/metadata.py): Open Graph <meta property>, Twitter
+    # <meta name>, the finished JSON-LD <script> element, the breadcrumb trail, og:image.
+    og: tuple[MetaTag, ...] = ()
+    twitter: tuple[MetaTag, ...] = ()
+    json_ld: Markup = Markup("")
+    breadcrumbs: tuple[Crumb, ...] = ()
+    image: str | None = None
+
+
+def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple[FeedLink, ...]:
+    if section_slug is None:
+        rss, atom = urls.url("/feed.xml"), urls.url("/atom.xml")
+    else:
+        rss, atom = urls.url(urls.section_feed_path(section_slug, "feed")), urls.url(urls.section_feed_path(section_slug, "atom"))
+    return (FeedLink("application/rss+xml", f"{title} (RSS)", rss), FeedLink("application/atom+xml", f"{title} (Atom)", atom))
+
+
+def term_feed_links(urls: Urls, kind: str, name: str, slug: str) -> tuple[FeedLink, ...]:
+    title = f"{TAXONOMY_NAMES[kind]}: {name}"
+    return (FeedLink("application/rss+xml", f"{title} (RSS)", urls.url(urls.term_feed_path(kind, slug, "feed"))),
+            FeedLink("application/atom+xml", f"{title} (Atom)", urls.url(urls.term_feed_path(kind, slug, "atom"))))
+
+
+class Shown:
+    """The articles one output declared it shows, and nothing else: asking for another is a
+    bug in that output's kind, caught at once (its key would not cover what it shows).
+    ``terms``: the display names of an article's tags and authors, where they differ from its
+    own spellings (another article spells the term otherwise); they are in its fingerprint."""
+
+    __slots__ = ("_articles", "_allowed", "_terms")
+
+    def __init__(self, articles, allowed, terms):
+        self._articles, self._allowed, self._terms = articles, allowed, terms
+
+    def __call__(self, relpath: str) -> Article:
+        if relpath not in self._allowed:
+            raise KeyError(f"{relpath}: not among the articles this output declared it shows")
+        return self._articles[relpath]
+
+    def term_names(self, a: Article, kind: str) -> tuple[str, ...]:
+        names = self._terms.get(a.relpath)
+        return names[kind] if names and kind in names else getattr(a, kind)
+
+
+@dataclass(frozen=True)
+class Globals:
+    """What every output of a build may use besides its arg and its shown articles: all of it
+    is in the global key (the configuration, the base URL, the templates, the sections' names
+    and slugs, which browse pages exist)."""
+
+    config: Config
+    urls: Urls
+    key: str
+    site: SiteView
+    links: dict[str, SectionLink]  # section slug -> its link (name, URL, feeds)
+    taxonomies: dict[str, TaxonomyView]  # kind -> view, for those switched on and not empty
+
+
+class Views:
+    """Makes the views of a build's outputs from ``Globals``, an output's arg and ``Shown``.
+    Views of one article (a teaser, a related link) are made once and reused by every output
+    that shows it: each output asks through its own ``Shown`` first."""
+
+    def __init__(self, g: Globals):
+        self.g, self.config, self.urls, self.site = g, g.config, g.urls, g.site
+        news = g.config.news
+        self.publisher = metadata.publisher(
+            news.publisher or g.config.title, g.urls.absolute("/"),
+            metadata.absolute_url(g.urls, news.publisher_logo) if news.publisher_logo else None)
+        self._origin = g.urls.origin
+        self._wpm = max(1, news.words_per_minute)
+        self._twitter = {image: metadata.twitter_card(image=image, site=news.twitter_site) for image in (False, True)}
+        self._paths: dict[str, str] = {}
+        self._teasers: dict[str, ArticleView] = {}
+        self._related: dict[tuple, RelatedLink] = {}
+        self._term_links: dict[tuple[str, str, str], TermLink] = {}
+        self._page_urls: dict[tuple, list[str]] = {}
+
+    def article_path(self, a: Article) -> str:
+        path = self._paths.get(a.relpath)
+        if path is None:
+            path = self._paths[a.relpath] = self.urls.article_path(a.section_slug, a.slug)
+        return path
+
+    # --- articles ----------------------------------------------------------------------
+    def teaser(self, shown: Shown, relpath: str) -> ArticleView:
+        a = shown(relpath)
+        view = self._teasers.get(relpath)
+        if view is None:
+            view = self._teasers[relpath] = self.article(shown, a)
+        return view
+
+    def article(self, shown: Shown, a: Article, body: str = "", prev: tuple[str, str] | None = None,
+                next: tuple[str, str] | None = None, related: tuple[RelatedLink, ...] = ()) -> ArticleView:
+        """``prev``/``next``: the (headline, site path) of its older and newer neighbours."""
+        url = self.urls.url
+        return ArticleView(
+            title=a.title,
+            url=url(self.article_path(a)),
+            date=a.date,
+            date_iso=a.date.isoformat(),
+            date_display=display_date(a.date),
+            section=self.g.links[a.section_slug],
+            summary=a.summary,
+            slug=a.slug,
+            source=a.source,
+            extra=a.extra,
+            body=Markup(body),
+            prev=Link(prev[0], url(prev[1])) if prev else None,
+            next=Link(next[0], url(next[1])) if next else None,
+            updated=a.updated,
+            updated_iso=a.updated.isoformat() if a.updated else None,
+            updated_display=display_date(a.updated) if a.updated else None,
+            words=a.words,
+            reading_minutes=max(1, -(-a.words // self._wpm)),  # metadata.reading_minutes, inlined: every teaser
+            image_url=metadata.absolute_url(self.urls, a.image) if a.image else None,
+            tags=self.term_links("tags", shown.term_names(a, "tags")) if a.tags else (),
+            authors=self.term_links("authors", shown.term_names(a, "authors")) if a.authors else (),
+            related=related,
+        )
+
+    def related_links(self, related) -> tuple[RelatedLink, ...]:
+        """``related``: (headline, site path, ISO date, section slug) of each related story."""
+        out = []
+        for item in related:
+            link = self._related.get(item)
+            if link is None:
+                title, path, iso, section = item
+                date = dt.datetime.fromisoformat(iso)
+                link = self._related[item] = RelatedLink(title, self.urls.url(path), date, iso, display_date(date),
+                                                         self.g.links[section])
+            out.append(link)
+        return tuple(out)
+
+    def term_links(self, kind: str, names: tuple[str, ...]) -> tuple[TermLink, ...]:
+        """An article's tags or authors, by their display names; without URLs when the
+        taxonomy is switched off."""
+        from ssg.content.collect import term_slug
+
+        on = kind in self.g.taxonomies
+        links = []
+        for name in names:
+            slug = term_slug(name)
+            link = self._term_links.get((kind, slug, name))
+            if link is None:
+                url = self.urls.url(self.urls.term_path(kind, slug)) if on else None
+                link = self._term_links[(kind, slug, name)] = TermLink(name, slug, url)
+            links.append(link)
+        return tuple(links)
+
+    def teasers(self, shown: Shown, keys) -> tuple[ArticleView, ...]:
+        return tuple(self.teaser(shown, k) for k in keys)
+
+    # --- pages -------------------------------------------------------------------------
+    def page(self, kind: str, title: str, path: str, description: str, feeds=None, **meta) -> PageView:
+        """``meta``: PageView's metadata fields (og, twitter, json_ld, breadcrumbs, image); by
+        default a page gets the Open Graph tags of a website page and a summary card."""
+        canonical = self.urls.absolute(path)
+        if "og" not in meta:
+            meta["og"] = metadata.open_graph(og_type="website", title=title, description=description,
+                                             url=canonical, site_name=self.config.title)
+            meta.setdefault("twitter", self._twitter[False])
+        return PageView(kind, title, self.urls.url(path), canonical, description, feeds or self.site.feeds, **meta)
+
+    def article_meta(self, a: Article, view: ArticleView, path: str, description: str) -> dict:
+        """An article page's metadata: NewsArticle and BreadcrumbList JSON-LD, Open Graph,
+        Twitter card, breadcrumbs (home › section › article)."""
+        section = view.section
+        crumbs = (Crumb("Home", self.site.url), Crumb(section.name, section.url), Crumb(a.title, view.url, True))
+        return metadata.article_page_meta(
+            a, origin=self._origin, canonical=self.urls.absolute(path), site_name=self.config.title, section=section.name,
+            crumbs=crumbs, language=self.config.language, org=self.publisher, image=view.image_url,
+            description=description, twitter=self._twitter[view.image_url is not None],
+            published=view.date_iso, modified=view.updated_iso or view.date_iso)
+
+    def section_view(self, slug: str, count: int) -> SectionView:
+        link = self.g.links[slug]
+        return SectionView(link.name, link.slug, link.url, count, link.feeds)
+
+    def term_view(self, kind: str, name: str, slug: str, count: int) -> TermView:
+        return TermView(name, slug, self.urls.url(self.urls.term_path(kind, slug)), count,
+                        term_feed_links(self.urls, kind, name, slug))
+
+    def period_view(self, year: int, month: int | None, count: int, months=()) -> PeriodView:
+        """``months``: a year's (month, count), newest first."""
+        if month is None:
+            return PeriodView(year, None, str(year), None, self.urls.url(self.urls.year_path(year)), count,
+                              tuple(self.period_view(year, m, c) for m, c in months))
+        name = MONTHS[month - 1]
+        return PeriodView(year, month, f"{name} {year}", name, self.urls.url(self.urls.month_path(year, month)), count)
+
+    def paginator(self, listing: tuple, path_of, n: int, total: int) -> Paginator:
+        count = max(1, -(-total // self.config.page_size))
+        page_urls = self._page_urls.get(listing)
+        if page_urls is None:
+            page_urls = self._page_urls[listing] = [self.urls.url(path_of(i)) for i in range(1, count + 1)]
+        shown = sorted({1, count, *range(max(1, n - PAGE_WINDOW), min(count, n + PAGE_WINDOW) + 1)})
+        links = tuple(PageLink(i, page_urls[i - 1], i == n, j > 0 and i != shown[j - 1] + 1) for j, i in enumerate(shown))
+        return Paginator(n, count, page_urls[n - 2] if n > 1 else None, page_urls[n] if n < count else None, links)
+
+    @staticmethod
+    def numbered(title: str, paginator: Paginator) -> str:
+        return title if paginator.number == 1 else f"{title} (page {paginator.number} of {paginator.count})"

@@ -1,0 +1,1 @@
+"""Serve: ``ssg serve``, its preview builds in a process of their own."""
