@@ -11,7 +11,6 @@ import dataclasses
 import difflib
 import string
 import tomllib
-import types
 import typing
 import zoneinfo
 from dataclasses import dataclass, field

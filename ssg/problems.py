@@ -6,11 +6,12 @@ decides the exit status from what was collected. Nothing here raises for bad inp
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     path: str
     line: int | None
     message: str

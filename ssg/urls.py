@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from slugify import slugify as _slugify
 
 MAX_SLUG = 80
 # Transliteration would spell these out ("£5m" -> "ps5m", "Macron's" -> "macron-s"): drop them.
@@ -23,6 +22,8 @@ _REPLACEMENTS = [[c, ""] for c in "£€$¥'’‘"]
 def slugify(text: str, fallback: str = "untitled", max_length: int = MAX_SLUG) -> str:
     """Lowercase ASCII words joined by '-', transliterated from any script, cut at a word
     boundary, never empty and never containing a path separator or a dot segment."""
+    from slugify import slugify as _slugify  # (imported on first use: a no-op build makes no slug)
+
     slug = _slugify(text, max_length=max_length, word_boundary=True, save_order=True, replacements=_REPLACEMENTS)
     if not slug:
         slug = _slugify(fallback, max_length=max_length, word_boundary=True, save_order=True, replacements=_REPLACEMENTS)

@@ -23,10 +23,11 @@ import gc
 import hashlib
 import marshal
 import os
-import shutil
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple, TYPE_CHECKING
 
 from ssg import __version__
 from ssg.outputs import search
@@ -36,14 +37,16 @@ from ssg.content.files import real, walk_files
 from ssg.importer import import_seeds
 from ssg.publish.writer import (MARKER, Claims, FullPublisher, IncrementalPublisher, OutputCheck, folder_entries, marker_bytes,
                      read_marker, recover, remove_empty_folders)
-from ssg.outputs import Output
 from ssg.parallel import chunked, fan_out
 from ssg.problems import Problem, Problems, SsgError
 from ssg.content.collect import Collected, collect, read_body, scan
-from ssg.build.state import BuildState, state_path
+from ssg.build.state import BuildState, output_paths, state_path
 from ssg.keys import digest
 from ssg.render.theme import Theme, find_theme
 from ssg.urls import Urls
+
+if TYPE_CHECKING:  # (loaded when a plan is made: a no-op build needs none of it)
+    from ssg.outputs.kinds import Output
 
 PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
 RACY_NS = 2_000_000_000
@@ -78,8 +81,7 @@ class _Timings:
                   + f"; total {now[0] - self.start[0]:.3f}/{now[1] - self.start[1]:.3f}", file=sys.stderr)
 
 
-@dataclass(frozen=True)
-class BuildOptions:
+class BuildOptions(NamedTuple):
     drafts: bool = False
     future: bool = False
     base_url: str | None = None
@@ -131,8 +133,7 @@ class BuildReport:
 # --- the values the phases pass on --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Setup:
+class Setup(NamedTuple):
     """What a build starts from, decided before anything is read."""
 
     site: Path
@@ -147,18 +148,16 @@ class Setup:
     jobs: int
 
 
-@dataclass(frozen=True)
-class Folder:
+class Folder(NamedTuple):
     """The output folder as this build found it."""
 
-    previous: dict[str, str]  # the last build's outputs and their keys ({} on --clean or without state)
+    previous: Mapping[str, str]  # the last build's outputs and keys ({} on --clean or without state; read lazily)
     full: bool  # no folder yet: the whole site is staged and moved into place
     walk: bool  # what no output produces goes: --clean, or a folder of other files to replace
     marked: list[str] | None  # the files its marker lists (None: no marker)
 
 
-@dataclass(frozen=True)
-class Scanned:
+class Scanned(NamedTuple):
     listing: dict[str, tuple[int, int]]  # content file -> (size, mtime_ns)
     theme_files: list[tuple[str, int, int]]
     racy: int  # a file modified after this (ns) may change again unseen: never trusted later
@@ -172,8 +171,7 @@ class Scanned:
         return marshal.dumps({r: (st if st[1] < racy else (-1, -1)) for r, st in self.listing.items()})
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     outputs: list[Output]  # the outputs planned: every output of the site, pages first (an edit: those it touches)
     pages: int
     terms: dict  # relpath -> display names of its terms, where they differ from its own
@@ -187,13 +185,13 @@ class Plan:
     parsed: dict = None  # relpath -> (stat, article, fingerprint, row) read on this run
 
 
-@dataclass(frozen=True)
-class Made:
-    outputs: dict[str, str]  # every output file of the site -> its key
+class Made(NamedTuple):
+    outputs: dict[str, str]  # every output file of the site -> its key (an edit: those whose key changed)
     failed: frozenset[str]  # templates that did not render
     rendered: int  # outputs made (their keys had changed)
     html: dict[str, str]  # article bodies rendered in this process, for the state
     search_stale: bool = False  # parts of the search index kept their old files (search_later)
+    gone: tuple[str, ...] = ()  # (an edit) outputs no longer produced: old files of a part of the search index
 
 
 # --- the driver ---------------------------------------------------------------------------------
@@ -210,16 +208,17 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         folder, present = look_at_folder(setup, state, problems)
         scanned = scan_input(setup, problems)
         timings("scan")
-        if unchanged(setup, state, folder, present, scanned):
+        changed = changed_files(state, scanned) if folder.previous else None
+        if unchanged(setup, state, folder, present, scanned, changed):
             report.nothing_changed = report.published = True
             recover(setup.output)  # what a killed build left beside the folder goes even when nothing changed
         else:
             gc.disable()  # collecting and planning make many objects and no cycles (see collect_archive)
-            plan, dropped = plan_edit_only(setup, state, folder, present, scanned), ()
+            plan, dropped = plan_edit_only(setup, state, folder, present, scanned, changed), ()
             if plan is None:
                 collected = collect_archive(setup, state, folder, scanned, problems)
                 if setup.indexer is not None and not collected.archive.articles:  # nothing to search
-                    setup = replace(setup, config=search.off(setup.config), indexer=None)
+                    setup = setup._replace(config=search.off(setup.config), indexer=None)
                 timings("collect")
                 plan, dropped = plan_outputs(setup, collected, state, folder, problems, timings), collected.dropped
             else:
@@ -269,7 +268,7 @@ def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple
     """The output folder: its last build's outputs, whether it is ssg's, and (looked at on
     another core while the content is scanned) which outputs were deleted by hand since, or
     all it holds when what no output produces must go."""
-    previous = state.outputs()
+    previous = state.recorded()  # read only when needed: an edit or a no-op build never reads them all
     recorded = bool(previous)  # a build of this folder is recorded in the state
     if setup.options.clean:
         state.clear()
@@ -280,8 +279,9 @@ def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple
     walk = not full and not previous and (
         (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
     present = None
-    if previous:
-        present = OutputCheck(output, list(previous), parallel=setup.jobs > 1)
+    if previous:  # (the outputs are read by the child that looks at them)
+        path = state.path
+        present = OutputCheck(output, lambda: output_paths(path), parallel=setup.jobs > 1)
     elif walk:
         present = OutputCheck(output, None, parallel=setup.jobs > 1)
     return Folder(previous, full, walk, marked), present
@@ -363,7 +363,8 @@ def changed_files(state: BuildState, scanned: Scanned) -> list[str] | None:
     return changed
 
 
-def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> bool:
+def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned,
+              changed: list[str] | None) -> bool:
     """Whether the last build's output is still exactly what this one would make: the same
     input, nothing due since (a future article, the news window), no commit to finish, no
     output deleted by hand."""
@@ -374,10 +375,11 @@ def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned:
     due = state.get("next_due")
     journal = setup.output.parent / f".{setup.output.name}.journal"
     return (not journal.exists() and (not due or setup.now < dt.datetime.fromisoformat(due))
-            and changed_files(state, scanned) == [] and not present.missing())
+            and changed == [] and not present.missing())
 
 
-def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned) -> Plan | None:
+def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned,
+                   changed: list[str] | None) -> Plan | None:
     """The plan of a build whose only change is the text of a few articles (``edits.py``): the
     outputs that show them; None when anything else changed (then the whole site is planned)."""
     if setup.options.clean or folder.full or not folder.previous or present is None or scanned.fresh_theme:
@@ -387,7 +389,6 @@ def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, sca
     if (not same_input(state, scanned) or journal.exists() or (due and setup.now >= dt.datetime.fromisoformat(due))
             or present.missing()):
         return None
-    changed = changed_files(state, scanned)
     if not changed:
         return None
     from ssg.build.edits import plan_edit
@@ -418,11 +419,11 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                  timings) -> Plan:
     """Every output of the site with its key: pages, feeds, site files, static files."""
     from ssg.outputs import sitemap
-    from ssg.outputs import Planner, display_terms, global_key, make_globals, plan_static
+    from ssg.outputs.kinds import Planner, display_terms, global_key, make_globals, plan_static
     from ssg.content.related import compute as compute_related
     from ssg.render.views import Views
 
-    from ssg.outputs import structure_of
+    from ssg.outputs.kinds import structure_of
 
     archive, config = collected.archive, setup.config
     # Related stories, once for the whole archive: only what the articles changed since the last
@@ -510,7 +511,7 @@ def make_outputs(setup: Setup, plan: Plan, folder: Folder, missing: set[str], st
     """Make every planned output whose key changed (or whose file went missing) and hand its
     bytes to the publisher; then the search index, from the article pages as they will be
     published. An edit's plan holds only the outputs it touches: the others are kept."""
-    from ssg.outputs import Maker
+    from ssg.outputs.kinds import Maker
     from ssg.render.theme import Templates, environment
 
     claims = Claims()
@@ -521,17 +522,17 @@ def make_outputs(setup: Setup, plan: Plan, folder: Folder, missing: set[str], st
             raise SsgError(claims.problems)
     previous = folder.previous
     outputs: dict[str, str] = {}
-    if plan.edit:
-        planned = {o.file for o in plan.outputs}
-        outputs = {f: k for f, k in previous.items() if f not in planned}
-        publisher.reused += len(outputs)
-    todo = []
-    for o in plan.outputs:
-        if not folder.full and previous.get(o.file) == o.key and o.file not in missing:
-            publisher.keep(o.file)
-            outputs[o.file] = o.key
-        else:
-            todo.append(o)
+    if plan.edit:  # planned because their keys changed; every other output is kept as it is
+        todo = list(plan.outputs)
+        publisher.reused += max(0, int(state.get("files") or 0) - len(todo))
+    else:
+        todo = []
+        for o in plan.outputs:
+            if not folder.full and previous.get(o.file) == o.key and o.file not in missing:
+                publisher.keep(o.file)
+                outputs[o.file] = o.key
+            else:
+                todo.append(o)
     timings("compare")
     env = environment(setup.site, setup.theme, cache_dir=state.path.parent / "templates")
     templates = Templates(env, problems, plan.views.g.site)
@@ -541,36 +542,53 @@ def make_outputs(setup: Setup, plan: Plan, folder: Folder, missing: set[str], st
     done = _make_all(maker, todo, publisher, html, state, setup.jobs, problems)
     outputs.update((o.file, o.key) for o in todo if o.file in done)
     timings(f"make {len(todo)}")
-    stale = False
+    stale, gone = False, ()
     if setup.indexer is not None and not templates.failed:
-        stale = _index(setup, plan, folder, missing, publisher, outputs, claims)
+        if plan.edit:
+            if any(o.kind == "article" for o in todo):
+                outputs, stale, gone = _index_edit(setup, plan, folder, missing, publisher, outputs)
+        else:
+            stale = _index(setup, plan, folder, missing, publisher, outputs, claims)
         timings("search")
-    return Made(outputs, frozenset(templates.failed), len(todo), html.new, stale)
+    return Made(outputs, frozenset(templates.failed), len(todo), html.new, stale, gone)
 
 
 def _index(setup: Setup, plan: Plan, folder: Folder, missing: set[str], publisher, outputs: dict[str, str],
            claims: Claims) -> bool:
-    """The search index's files, into ``outputs``. After an edit, only the parts holding a page
-    made again are looked at (the others are kept), and their old files go. Returns whether
-    parts were left stale (``search_later``)."""
-    later = setup.options.search_later
-    parts, pages = plan.search_parts, plan.outputs
-    if plan.edit:
-        made = {o.path for o in plan.outputs if o.kind == "article"}
-        parts = [part for part in parts if made.intersection(part.paths)]
-        pages = [Output(Urls.output_file(path), "article", None, (), outputs[Urls.output_file(path)], "", path)
-                 for part in parts for path in part.paths]
-        for part in parts:
-            for rel in search.files_of(folder.previous, part.folder):
-                outputs.pop(rel, None)
-    files, stale = search.index_outputs(setup.indexer, parts, pages, publisher, folder.previous, folder.full, missing,
-                                        setup.output, setup.jobs, later=later)
+    """The search index's files, into ``outputs``. Returns whether parts were left stale
+    (``search_later``)."""
+    files, stale = search.index_outputs(setup.indexer, plan.search_parts, plan.outputs, publisher, folder.previous,
+                                        folder.full, missing, setup.output, setup.jobs, later=setup.options.search_later)
     for o in files:
-        if plan.edit or claims.claim(o.file, o.source):
+        if claims.claim(o.file, o.source):
             outputs[o.file] = o.key
     if claims.problems:
         raise SsgError(claims.problems)
     return stale
+
+
+def _index_edit(setup: Setup, plan: Plan, folder: Folder, missing: set[str], publisher,
+                outputs: dict[str, str]) -> tuple[dict[str, str], bool, tuple[str, ...]]:
+    """After an edit, the parts of the search index holding a page made again (the others are
+    kept): (the outputs whose key changed, with the new index files; whether parts were left
+    stale; the old files that go)."""
+    previous = folder.previous
+    current = {**previous, **outputs}
+    made = {o.path for o in plan.outputs if o.kind == "article"}
+    parts = [part for part in plan.search_parts if made.intersection(part.paths)]
+    from ssg.outputs.kinds import Output
+
+    pages = [Output(Urls.output_file(path), "article", None, (), current[Urls.output_file(path)], "", path)
+             for part in parts for path in part.paths]
+    for part in parts:
+        for rel in search.files_of(previous, part.folder):
+            current.pop(rel, None)
+    files, stale = search.index_outputs(setup.indexer, parts, pages, publisher, previous, folder.full, missing,
+                                        setup.output, setup.jobs, later=setup.options.search_later)
+    for o in files:
+        current[o.file] = o.key
+    changed = {rel: key for rel, key in current.items() if previous.get(rel) != key}
+    return changed, stale, tuple(rel for rel in previous if rel not in current)
 
 
 def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildState, jobs: int,
@@ -629,6 +647,8 @@ def publish(setup: Setup, folder: Folder, present, plan: Plan, made: Made, missi
     if made.failed or (problems.errors and not setup.options.keep_going):
         publisher.abort()
         return False
+    if plan.edit:
+        return _publish_edit(setup, folder, plan, made, publisher, report)
     outputs, previous = made.outputs, folder.previous
     # The marker: rewritten only when the set of outputs changed (or it went missing).
     if (not folder.full and MARKER in previous and MARKER not in missing and len(previous) == len(outputs) + 1
@@ -660,6 +680,29 @@ def publish(setup: Setup, folder: Folder, present, plan: Plan, made: Made, missi
     return True
 
 
+def _publish_edit(setup: Setup, folder: Folder, plan: Plan, made: Made, publisher, report: BuildReport) -> bool:
+    """An edit's commit: the outputs made again, and, when the search index's files changed, the
+    old ones removed and the marker written again."""
+    new = [rel for rel in made.outputs if rel.startswith(search.PREFIX)]
+    if made.gone or new:
+        files = {**folder.previous, **made.outputs}
+        for rel in made.gone:
+            del files[rel]
+            publisher.remove(rel)
+        files.pop(MARKER, None)
+        data = marker_bytes(files)
+        publisher.add(MARKER, data)
+        made.outputs[MARKER] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    else:
+        publisher.keep(MARKER)
+    publisher.commit()
+    report.published, report.search_stale = True, made.search_stale
+    report.pages, report.rendered = plan.pages, made.rendered
+    report.files = publisher.written + publisher.reused
+    report.written, report.reused, report.removed = publisher.written, publisher.reused, len(made.gone)
+    return True
+
+
 def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Made, folder: Folder,
              problems: Problems) -> None:
     """What the next build starts from: the articles read, the bodies rendered, every output
@@ -669,6 +712,11 @@ def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Mad
     listing, racy = scanned.listing, scanned.racy
     details = None if plan.edit else {o.file: (o.kind, repr(o.arg), o.shows) for o in plan.outputs if o.shows}
     state.set("pages", str(plan.pages))
+    if not plan.edit:
+        state.set("files", str(len(made.outputs)))
+    elif made.gone:  # index files were replaced (their names are their contents' hashes)
+        new = sum(1 for rel in made.outputs if rel.startswith(search.PREFIX))
+        state.set("files", str(int(state.get("files") or 0) + new - len(made.gone)))
     state.set("search_stale", "1" if made.search_stale else "")
     state.save(
         settings=scanned.settings if not problems.errors else "",
@@ -682,8 +730,23 @@ def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Mad
         full=folder.full or not folder.previous,
         related=plan.related,
         details=details,
-        snapshot={**plan.snapshot, "listing": scanned.snapshot()},
+        snapshot={**plan.snapshot, "listing": scanned.snapshot(), **_paths_snapshot(plan, made, folder)},
+        delta=plan.edit,
+        removed=made.gone,
     )
+
+
+def _paths_snapshot(plan: Plan, made: Made, folder: Folder) -> dict[str, bytes]:
+    """Every output's path in one blob (``state.output_paths``: what the next build's check for
+    outputs deleted by hand reads), when the set of outputs may have changed."""
+    if not plan.edit:
+        return {"outputs": marshal.dumps(list(made.outputs))}
+    if made.gone or any(rel.startswith(search.PREFIX) for rel in made.outputs):
+        files = {**folder.previous, **made.outputs}
+        for rel in made.gone:
+            files.pop(rel, None)
+        return {"outputs": marshal.dumps(list(files))}
+    return {}
 
 
 # --- the commands -------------------------------------------------------------------------------

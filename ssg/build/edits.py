@@ -17,24 +17,23 @@ same bytes: ``tests/test_edits.py`` checks every edit-only build against a clean
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import ast
 import marshal
-from dataclasses import dataclass
 
 from ssg.content.article import Article, article_to_json, row_fingerprint
-from ssg.outputs import Output, make_globals
+from ssg.outputs.kinds import Output, make_globals
 from ssg.problems import Problems
 from ssg.content.collect import read_article
 from ssg.build.state import BuildState
 from ssg.keys import digest, strings_key
-from ssg.urls import Urls
 from ssg.render.views import Views
 
 MAX_EDITED = 200  # files: past this many, planning the whole site costs about as much
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """What an edit-only build makes: the outputs whose key changed, and what they need."""
 
     outputs: list[Output]
@@ -87,7 +86,7 @@ def plan_edit(setup, state: BuildState, changed: list[str], listing: dict[str, t
     outputs = []
     for file, (key, kind, arg, shows) in sorted(affected.items()):
         new = strings_key(structure["key"], kind, arg, *[fps[r] for r in shows])
-        if new != key or file not in previous:
+        if new != key:
             outputs.append(Output(file, kind, ast.literal_eval(arg), shows, new, _source(kind, file, shows),
                                   _site_path(file)))
     search = marshal.dumps([[(p.folder, p.paths) for p in parts], _words(snapshot["search"], parsed, views)]) if parts else snapshot["search"]

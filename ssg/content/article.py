@@ -17,44 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ssg.problems import Problem
 
 
-class _Constructing:
-    """A value YAML's constructors cannot make (an unquoted ``2024-02-30``, a timestamp offset of
-    ``+25:00``, ``!!int abc``) raises ValueError and the like, with no place in the file: made a
-    ConstructorError at that value's line, as any other YAML error."""
+def _yaml():
+    """The YAML loader and dumper (``frontmatter_yaml``), imported on first use."""
+    from ssg.content import frontmatter_yaml
 
-    def construct_object(self, node, deep=False):
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            what = f"{node.value[:60]!r}: " if isinstance(node.value, str) else ""
-            raise yaml.constructor.ConstructorError(None, None, f"{what}{exc}", node.start_mark) from None
+    return frontmatter_yaml
 
-
-class _Loader(_Constructing, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    pass
-
-
-class _PyLoader(_Constructing, yaml.SafeLoader):
-    pass
-
-
-# libyaml (the C loader) recurses once per level of nesting and, some 20,000 levels down,
-# overflows the C stack: the process dies of a segmentation fault, with no message at all. A
-# level takes at least one character, so longer text goes to the pure-Python loader, which
-# raises RecursionError instead (reported on the file). Real front matter is far shorter.
-C_LOADER_MAX = 4_000
-
-
-def _load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader if len(text) <= C_LOADER_MAX else _PyLoader)
-
-
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Bookkeeping written by the importer: the seed's hash, and the hash of the file as it was
 # written (computed without that line), which tells an untouched file from a hand-edited one.
@@ -120,18 +91,6 @@ def removed_message(removed: str) -> str:
     return f"removed {len(removed)} control character{'' if len(removed) == 1 else 's'} ({code_points(removed)})"
 
 
-class _Dumper(_BaseDumper):
-    pass
-
-
-def _represent_datetime(dumper, value: dt.datetime):
-    # ISO 8601 with "T" and the offset, which YAML reads back as a timestamp.
-    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
-
-
-_Dumper.add_representer(dt.datetime, _represent_datetime)
-
-
 class FrontMatterError(Exception):
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
@@ -155,13 +114,13 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int]:
     raw = text[4 : end + 1]
     body = text[end + 5 :]
     try:
-        meta = _load_yaml(raw) if raw.strip() else {}
+        meta = _yaml().load(raw) if raw.strip() else {}
     except RecursionError:  # (the line nesting most: the most brackets, or the deepest indent)
         lines = raw.split("\n")
         deepest = max(range(len(lines)), key=lambda n: lines[n].count("[") + lines[n].count("{")
                       + len(lines[n]) - len(lines[n].lstrip(" -?")))
         raise FrontMatterError(f"front matter nested more than {MAX_DEPTH} levels deep", deepest + 2) from None
-    except yaml.YAMLError as exc:
+    except _yaml().YAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed [ or quote); the
         # problem mark is where the parser noticed, often the next line.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
@@ -217,8 +176,8 @@ def body_of(text: str) -> str:
 
 
 def dump_document(meta: dict[str, Any], body: str) -> str:
-    head = yaml.dump(
-        meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+    head = _yaml().dump(
+        meta, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
     )
     return f"---\n{head}---\n\n{body.rstrip()}\n"
 
@@ -416,8 +375,8 @@ def read_front_source(path: Path) -> str | None:
     if not m:
         return None
     try:
-        value = _load_yaml(m.group(1))
-    except (yaml.YAMLError, RecursionError):
+        value = _yaml().load(m.group(1))
+    except (_yaml().YAMLError, RecursionError):
         return None
     return value if isinstance(value, str) else None
 

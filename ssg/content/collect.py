@@ -7,29 +7,28 @@ Bad files are reported (``content/x.md:LINE: message``) and left out; the rest s
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import datetime as dt
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.content import article as cf
 from ssg.config import Config
-from ssg.content.files import real, walk_files
+from ssg.content.files import real, stat_files
 from ssg.problems import Problems
 from ssg.content.related import terms_of
 from ssg.urls import slugify
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     name: str
     slug: str
     keys: tuple[str, ...]  # article relpaths, newest first
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A tag or an author: every spelling with one slug is one term."""
 
     name: str  # the spelling its newest article uses
@@ -37,22 +36,19 @@ class Term:
     keys: tuple[str, ...]  # article relpaths, newest first
 
 
-@dataclass(frozen=True)
-class Month:
+class Month(NamedTuple):
     year: int
     month: int  # 1-12
     keys: tuple[str, ...]  # newest first
 
 
-@dataclass(frozen=True)
-class Year:
+class Year(NamedTuple):
     year: int
     keys: tuple[str, ...]  # newest first
     months: tuple[Month, ...]  # the months with articles, newest first
 
 
-@dataclass(frozen=True)
-class Archive:
+class Archive(NamedTuple):
     articles: dict[str, cf.Article]  # relpath -> article, in newest-first order
     sections: tuple[Section, ...]  # sorted by name
     tags: tuple[Term, ...] = ()  # sorted by name (casefolded), then slug
@@ -258,15 +254,7 @@ def scan(root: Path, site: Path | None = None, problems: Problems | None = None,
          ) -> dict[str, tuple[int, int]]:
     """Every content file below ``root``: relpath -> (size, mtime_ns), in path order. Symbolic
     links out of ``site`` (default: ``root``'s parent) are left out, with a warning."""
-    found: dict[str, tuple[int, int]] = {}
-    roots = (real(site if site is not None else root.parent),)
-    for rel, entry in walk_files(root, roots, problems, shown, ".md"):
-        try:
-            st = entry.stat()
-        except OSError:
-            continue
-        found[rel] = (st.st_size, st.st_mtime_ns)
-    return found
+    return stat_files(root, (real(site if site is not None else root.parent),), problems, shown, ".md")
 
 
 PARALLEL_MIN = 400  # files: below this, forking parsers costs more than it saves
@@ -297,8 +285,7 @@ def _parse_all(root: Path, relpaths: list[str], config: Config, jobs: int):
         yield from results
 
 
-@dataclass(frozen=True)
-class Collected:
+class Collected(NamedTuple):
     archive: "Archive"
     parsed: dict[str, tuple[str, cf.Article, str, str]]  # read on this run: stat, article, fingerprint, stored row
     next_due: dt.datetime | None  # the earliest future-dated article left out

@@ -8,10 +8,10 @@ Blocks are separated by blank lines. Trailing boilerplate lines from site.toml a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import hashlib
-import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.content.article import clean_text, removed_message
@@ -23,15 +23,13 @@ _WS = re.compile(r"\s+")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
-@dataclass(frozen=True)
-class SeedFile:
+class SeedFile(NamedTuple):
     relpath: str  # relative to the site, POSIX separators: "seeds/tech/001.txt"
     path: Path
     folder_section: str | None  # the folder name in the section-folder layout
 
 
-@dataclass(frozen=True)
-class Seed:
+class Seed(NamedTuple):
     relpath: str
     section: str
     headline: str

@@ -39,7 +39,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -51,8 +50,7 @@ TEMPLATE = "search.html"
 INSTALL_HINT = "install it with `pip install pagefind-bin`"
 
 
-@dataclass(frozen=True)
-class Indexer:
+class Indexer(NamedTuple):
     path: str
     version: str  # as the binary says it: "pagefind 1.5.2"
 
@@ -127,8 +125,7 @@ PARALLEL = 2  # parts indexed at once, at most (each its own Pagefind process, w
 _INDEX_FILES = ("pagefind-entry.json", "index/", "fragment/", "filter/")
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One part of the search index: ``folder`` below ``pagefind/`` ("" for the first part,
     whose bundle also holds the engine; else ``part-<id>/``) and its article pages' site
     paths, oldest first."""

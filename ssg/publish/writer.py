@@ -262,7 +262,9 @@ class OutputCheck:
     a stat each (~20 ms for 12,000). Without (a ``--clean`` build, a lost state): every file and
     folder below ``folder`` (~0.2 s at 10,000 articles)."""
 
-    def __init__(self, folder: Path, rels: list[str] | None, parallel: bool = True):
+    def __init__(self, folder: Path, rels, parallel: bool = True):
+        """``rels``: a list, or a function that gives it (called where the look happens: in the
+        child, the parent never reads them)."""
         from ssg.parallel import Background
 
         self.folder, self.rels = folder, rels
@@ -272,8 +274,9 @@ class OutputCheck:
     def _look(self) -> list[str]:
         """"f" + path of each file (missing ones with ``rels``), "d" + path of each folder."""
         if self.rels is not None:
+            rels = self.rels() if callable(self.rels) else self.rels
             isfile, prefix = os.path.isfile, f"{self.folder}{os.sep}"
-            return ["f" + rel for rel in self.rels if not isfile(prefix + rel)]
+            return ["f" + rel for rel in rels if not isfile(prefix + rel)]
         out = []
         root = str(self.folder)
         for here, dirs, files in os.walk(root):

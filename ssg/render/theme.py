@@ -8,16 +8,16 @@ then among the themes shipped inside the ssg package.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import NamedTuple, TYPE_CHECKING
 
 from ssg.problems import Problem, SsgError
 
+if TYPE_CHECKING:
+    import jinja2
 
-@dataclass(frozen=True)
-class Theme:
+
+class Theme(NamedTuple):
     name: str
     chain: tuple[Path, ...]  # theme folders, the theme first, then its parents
 
@@ -71,9 +71,11 @@ def find_theme(site: Path, name: str) -> Theme:
     return Theme(name, tuple(chain))
 
 
-def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> jinja2.Environment:
+def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> "jinja2.Environment":
     """``cache_dir``: where compiled templates are kept between builds (Jinja's bytecode cache,
     checked against each template's source), so a build does not compile them all again."""
+    import jinja2  # only a build that makes pages loads Jinja
+
     cache = None
     if cache_dir is not None:
         try:
@@ -99,12 +101,14 @@ class Templates:
     instead of raising: rendering goes on, so that all of them are reported at once. A template
     that failed is not tried again in this build (``failed``)."""
 
-    def __init__(self, env: jinja2.Environment, problems, site_view):
+    def __init__(self, env: "jinja2.Environment", problems, site_view):
         self.env, self.problems, self.site = env, problems, site_view
         self.failed: set[str] = set()
 
     def render(self, template: str, source: str, **context) -> bytes | None:
         import traceback
+
+        import jinja2
 
         if template in self.failed:
             return None

@@ -27,7 +27,6 @@ import mimetypes
 import os
 import socket
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssg.build.state import digest, strings_key
+from ssg.keys import digest, strings_key
 
 
 def test_strings_key_is_stable_and_tells_parts_apart():
