@@ -42,7 +42,7 @@ def build_feeds(
     home_url: str,
     rss_url: str,
     atom_url: str,
-    articles: list[tuple[Article, str, str]],  # (article, absolute URL, HTML body), newest first
+    articles: list[tuple[Article, str, str]],  # (article, absolute URL, HTML body with absolute links), newest first
     full_content: bool,
     author: str | None = None,
 ) -> tuple[bytes, bytes]:
@@ -73,7 +73,7 @@ def build_feeds(
         if article.summary:
             fe.summary(article.summary)  # Atom <summary>, and RSS <description>
         if full_content and html:
-            fe.content(absolutize(html, url), type="html")
+            fe.content(html, type="html")
     atom = fg.atom_str(pretty=True)
     # The RSS <atom:link rel="self"> must name the RSS file itself.
     fg.link(href=rss_url, rel="self", replace=True)

@@ -328,6 +328,17 @@ class Maker:
         self.views, self.templates, self.articles, self.terms, self.html = views, templates, articles, terms, html
         self.g, self.config, self.urls = views.g, views.config, views.urls
         self._feeds: dict[tuple, bytes] = {}  # the other format of a feed made together with one
+        self._feed_html: dict[str, str] = {}  # relpath -> body with absolute links (in several feeds)
+
+    def feed_html(self, a: Article) -> str:
+        """An article's body as feeds hold it: its links made absolute (once per article, not
+        once per feed listing it)."""
+        html = self._feed_html.get(a.relpath)
+        if html is None:
+            from ssg.outputs.feeds import absolutize
+
+            html = self._feed_html[a.relpath] = absolutize(self.html(a), self.urls.absolute(self.views.article_path(a)))
+        return html
 
     def make(self, o: Output) -> bytes | None:
         shown = Shown(self.articles, frozenset(o.shows), self.terms)
@@ -443,7 +454,7 @@ def _feed(m: Maker, o: Output, shown: Shown) -> bytes | None:
     from . import feeds  # feedgen and lxml load only when a feed must be made
 
     c, urls = m.config, m.urls
-    entries = [(a, urls.absolute(m.views.article_path(a)), m.html(a) if c.feeds.full_content else "")
+    entries = [(a, urls.absolute(m.views.article_path(a)), m.feed_html(a) if c.feeds.full_content else "")
                for a in map(shown, o.shows)]
     both = dict(zip(("rss", "atom"), feeds.build_feeds(
         title=title, description=description, language=c.language, home_url=urls.absolute(home),

@@ -112,12 +112,13 @@ def off(config):
 # apart from its text), about 450 bytes of the indexer's memory each. The archive is cut after
 # every article whose path hashes to 0 modulo PART_CUT (on average every PART_CUT articles); a
 # stretch lighter than PART_MIN joins the next, and one heavier than PART_MAX is cut into parts
-# of equal weight. For articles of 370 words: parts of about 2,500-3,200 articles on average
-# (450-550 MB to index) and 4,450 (780 MB) at most. Bigger parts need more memory; more parts
-# cost the browser more (a piece of each part's index, about 20 kB, for every word searched).
-PART_CUT = 3_000
-PART_MIN = 800_000
-PART_MAX = 1_750_000
+# of equal weight. For articles of 370 words: parts of about 800-1,000 articles on average
+# (150-180 MB to index, about 1.3 s) and 1,500 (270 MB) at most. Bigger parts need more memory
+# and make an edit index more (the whole part holding the article edited); more parts cost the
+# browser more (a piece of each part's index, about 20 kB, for every word searched).
+PART_CUT = 750
+PART_MIN = 200_000
+PART_MAX = 440_000
 PAGE_WORDS = 20
 PARALLEL = 2  # parts indexed at once, at most (each its own Pagefind process, with its memory)
 # What a part's bundle keeps: its index. The rest (pagefind.js, WebAssembly, worker, UI) is the
