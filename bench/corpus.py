@@ -65,16 +65,6 @@ def write_seeds(folder: Path, n: int) -> None:
         (folder / f"{it.number:06d}.txt").write_text(text, encoding="utf-8")
 
 
-def write_hugo_content(folder: Path, n: int) -> None:
-    for it in items(n):
-        section = it.section.lower()
-        path = folder / section / f"a{it.number:06d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tags = ", ".join(f'"{t}"' for t in it.tags)
-        path.write_text(f'---\ntitle: "{it.headline}"\ndate: {it.date.isoformat()}\ntags: [{tags}]\n---\n\n'
-                        + "\n\n".join(it.paragraphs) + "\n", encoding="utf-8")
-
-
 def write_pelican_content(folder: Path, n: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for it in items(n):

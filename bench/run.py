@@ -1,7 +1,8 @@
 """The project's benchmark: ssg against itself (import, clean build, rebuilds, memory) and, when
-the `bench` extra is installed, against Hugo and Pelican building the same archive.
+the `bench` extra is installed, against Hugo (on the reference archive and lean theme of
+../shared/bench, in pairs) and Pelican.
 
-    python bench/run.py [--sizes 1000,10000] [--huge] [--runs 3] [--no-others] [--out bench/results.json]
+    python bench/run.py [--sizes 1000,10000] [--huge] [--runs 3] [--search] [--no-others] [--out bench/results.json]
 
 Prints a table of medians (seconds; peak memory of the whole process tree, as PSS, in MB) and writes the
 same figures as JSON. Work folders go to $BENCH_DIR (default: a temporary folder).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -141,46 +143,6 @@ def ssg_build_site(root: Path, n: int) -> Path:
     return site
 
 
-HUGO_TOML = f"""baseURL = "https://example.org/"
-title = "Bench"
-[taxonomies]
-tag = "tags"
-[pagination]
-pagerSize = {PAGE_SIZE}
-[outputs]
-home = ["html", "rss"]
-section = ["html", "rss"]
-taxonomy = ["html"]
-term = ["html", "rss"]
-page = ["html"]
-"""
-HUGO_LAYOUTS = {
-    "baseof.html": """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>
-<link rel="stylesheet" href="/style.css"></head><body><nav>{{ range .Site.Sections }}<a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
-<main>{{ block "main" . }}{{ end }}</main></body></html>""",
-    "page.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
-{{ .Content }}</article>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}""",
-    "section.html": """{{ define "main" }}<h1>{{ .Title }}</h1>{{ $p := .Paginate .Pages.ByDate.Reverse }}{{ range $p.Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2><p>{{ .Summary }}</p></article>{{ end }}
-{{ with $p.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }}{{ with $p.Next }}<a href="{{ .URL }}">Older</a>{{ end }}{{ end }}""",
-    "taxonomy.html": """{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> {{ .Count }}</li>{{ end }}</ul>{{ end }}""",
-    "term.html": """{{ define "main" }}<h1>{{ .Title }}</h1>{{ $p := .Paginate .Pages.ByDate.Reverse }}{{ range $p.Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2><p>{{ .Summary }}</p></article>{{ end }}
-{{ with $p.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }}{{ with $p.Next }}<a href="{{ .URL }}">Older</a>{{ end }}{{ end }}""",
-    "home.html": """{{ define "main" }}{{ range first 10 (where .Site.RegularPages.ByDate.Reverse "Type" "ne" "") }}<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>{{ end }}
-{{ range .Site.Sections }}<h2>{{ .Title }}</h2>{{ range first 5 .Pages.ByDate.Reverse }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}{{ end }}""",
-}
-
-
-def hugo_site(root: Path, n: int) -> Path:
-    site = root / f"hugo-{n}"
-    if not site.exists():
-        corpus.write_hugo_content(site / "content", n)
-        (site / "hugo.toml").write_text(HUGO_TOML)
-        for name, text in HUGO_LAYOUTS.items():
-            (site / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
-            (site / "layouts" / name).write_text(text)
-    return site
-
-
 PELICAN_CONF = f"""SITENAME = "Bench"
 SITEURL = "https://example.org"
 TIMEZONE = "UTC"
@@ -268,20 +230,84 @@ def bench_ssg(root: Path, n: int, runs: int) -> dict:
     return out
 
 
-def bench_others(root: Path, n: int, runs: int, pelican_runs: int) -> dict:
-    out = {}
+REFERENCE = HERE.parents[1] / "shared" / "bench"  # the yardstick: the same archive in Hugo (lean theme) and Pelican
+# ssg's configuration comparable with the reference's page set (../shared/bench/README.md).
+REFERENCE_TOML = ('title = "News Archive"\nbase_url = "https://news.example.org/"\npage_size = 20\n[archives]\n'
+                  'enabled = false\n[search]\nenabled = false\n[related]\ncount = 0\n[taxonomies]\nauthors = false\n')
+
+
+def reference_sites(root: Path, n: int) -> tuple[Path, Path] | None:
+    """The reference archive of ../shared/bench (its generator, its lean Hugo theme) as a Hugo
+    site and as an ssg site (its ``plain`` layout), made once."""
+    if not (REFERENCE / "gen_corpus.py").is_file():
+        return None
+    hugo, ssg = root / f"ref-hugo-{n}", root / f"ref-ssg-{n}"
+    for site, layout in ((hugo, "hugo"), (ssg, "plain")):
+        if not site.exists():
+            subprocess.run([sys.executable, str(REFERENCE / "gen_corpus.py"), "--n", str(n), "--layout", layout,
+                            "--out", str(site)], check=True, stdout=subprocess.DEVNULL)
+    if not (hugo / "hugo.toml").exists():
+        shutil.copytree(REFERENCE / "hugo-site", hugo, dirs_exist_ok=True)
+    (ssg / "site.toml").write_text(REFERENCE_TOML)
+    return hugo, ssg
+
+
+def bench_reference(root: Path, n: int, pairs: int) -> dict:
+    """ssg's clean build against Hugo's on the reference archive and lean theme, in pairs
+    (Hugo, then ssg, again and again: the machine is shared and noisy), each into a fresh
+    output folder (the old one renamed aside inside the timing, removed after)."""
     binary = hugo_binary()
-    if binary:
-        site = hugo_site(root, n)
+    sites = reference_sites(root, n)
+    if binary is None or sites is None:
+        print("  (no reference comparison: it needs the `bench` extra's hugo and ../shared/bench)", flush=True)
+        return {}
+    hugo, ssg = sites
+    runs = {"hugo": (hugo, [binary, "--quiet", "--noBuildLock"]), "ssg": (ssg, SSG + ["build", "-q", "--clean"])}
+    times: dict[str, list[tuple[float, float]]] = {"hugo": [], "ssg": []}
+    for i in range(pairs):
+        for name, (site, cmd) in runs.items():
+            aside = site / f"public.old-{i}"
+            started = time.perf_counter()
+            if (site / "public").exists():
+                (site / "public").rename(aside)
+            _, peak = measure(cmd, site)
+            times[name].append((time.perf_counter() - started, peak))
+            shutil.rmtree(aside, ignore_errors=True)
+    ratios = [s[0] / h[0] for h, s in zip(times["hugo"], times["ssg"])]
+    median = lambda v: (statistics.median(t for t, _ in v), max(m for _, m in v))  # noqa: E731
+    return {"hugo clean build (reference)": median(times["hugo"]), "ssg clean build (reference)": median(times["ssg"]),
+            "ssg / hugo, median of pairs": (statistics.median(ratios), 0.0)}
 
-        def clean_hugo(_):
-            shutil.rmtree(site / "public", ignore_errors=True)
-            shutil.rmtree(site / "resources", ignore_errors=True)
 
-        out["hugo clean build"] = median_of(runs, clean_hugo, [binary, "--quiet", "--noBuildLock"], site)
-    try:
-        import pelican  # noqa: F401
+def bench_search(root: Path, n: int, runs: int) -> dict:
+    """With ssg's defaults (search and date archives on): a clean build, and a rebuild after
+    editing one article."""
+    base = ssg_build_site(root, n)
+    site = root / f"ssg-search-{n}"
+    if not site.exists():
+        shutil.copytree(base / "content", site / "content")
+        (site / "site.toml").write_text(f'title = "Bench"\nbase_url = "https://example.org/"\npage_size = {PAGE_SIZE}\n')
+        old = time.time() - 3600
+        for p in site.rglob("*"):
+            os.utime(p, (old, old))
+    out = {"clean build, search on": median_of(runs, None, SSG + ["build", "-q", "--clean"], site)}
+    article = sorted((site / "content").rglob("*.md"))[n // 2]
+    original = article.read_text(encoding="utf-8")
 
+    def edit(i):
+        article.write_text(original.replace("\n\n", f"\n\nEdited paragraph {i}.\n\n", 1), encoding="utf-8")
+        old = time.time() - 60
+        os.utime(article, (old, old))
+
+    out["one-article rebuild, search on"] = median_of(runs, edit, SSG + ["build", "-q"], site)
+    article.write_text(original, encoding="utf-8")
+    subprocess.run(SSG + ["build", "-q"], cwd=site, check=True)
+    return out
+
+
+def bench_others(root: Path, n: int, runs: int, pelican_runs: int) -> dict:
+    out = bench_reference(root, n, runs)
+    if pelican_runs > 0 and importlib.util.find_spec("pelican") is not None:
         site = pelican_site(root, n)
 
         def clean_pelican(_):
@@ -289,8 +315,6 @@ def bench_others(root: Path, n: int, runs: int, pelican_runs: int) -> dict:
 
         out["pelican clean build"] = median_of(pelican_runs, clean_pelican,
                                                [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"], site)
-    except ImportError:
-        pass
     return out
 
 
@@ -301,6 +325,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pelican-runs", type=int, default=1, help="Pelican is slow: runs for it (default 1)")
     ap.add_argument("--no-others", action="store_true", help="skip Hugo and Pelican")
+    ap.add_argument("--search", action="store_true", help="also with search on (ssg's default): clean build, one edit")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] + ([100_000] if args.huge else [])
@@ -311,14 +336,17 @@ def main() -> None:
     for n in sizes:
         print(f"== {n:,} articles", flush=True)
         row = bench_ssg(root, n, args.runs)
+        if args.search:
+            row.update(bench_search(root, n, args.runs))
         if not args.no_others:
             row.update(bench_others(root, n, args.runs, args.pelican_runs))
         results["sizes"][str(n)] = {k: {"seconds": round(t, 3), "peak_mb": round(m, 1)} for k, (t, m) in row.items()}
         for k, (t, m) in row.items():
             print(f"  {k:<22} {t:8.2f} s  {m:8.1f} MB", flush=True)
         clean = row["clean build"][0]
-        if "hugo clean build" in row:
-            print(f"  ssg / hugo clean build: {clean / row['hugo clean build'][0]:.2f}x")
+        if "ssg / hugo, median of pairs" in row:
+            print(f"  ssg / hugo clean build (reference archive, lean theme, median of pairs): "
+                  f"{row['ssg / hugo, median of pairs'][0]:.2f}x")
         if "pelican clean build" in row:
             print(f"  pelican / ssg clean build: {row['pelican clean build'][0] / clean:.1f}x faster")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
