@@ -60,6 +60,97 @@ def plain_html(text: str) -> str | None:
     return "".join(f"<p>{p}</p>\n" for p in _PARAGRAPH_BREAK.split(text.replace('"', "&quot;")))
 
 
+# Hand-written articles mostly use a little Markdown: emphasis, strong emphasis, links, a
+# heading, a quote. ``simple_html`` renders bodies made only of those (and plain text), in the
+# simplest forms, as mistune does, at a fraction of its cost; any other construct, or any
+# doubt, and it gives None (mistune renders the body). tests/render/test_markdown.py checks
+# the two agree on random bodies of that grammar and of noise (hypothesis), and on every body
+# of the reference archive of ../shared/bench.
+_SIMPLE_FORBIDDEN = re.compile("[\\\\`_<>|~&#!\x00-\x09\x0b-\x1f\x7f"
+                               "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_WORDS = r"[^\W_](?:[^\W_]| (?=[^\W_]))*"  # letters and digits of any script, words apart by one space
+_SIMPLE_TOKEN = re.compile(
+    rf"(?<![^\s(])\*\*({_WORDS})\*\*(?=[\s.,;:?)]|$)"  # **strong**, between spaces or punctuation
+    rf"|(?<![^\s(])\*({_WORDS})\*(?=[\s.,;:?)]|$)"  # *emphasis*
+    rf"|\[({_WORDS})\]\((https?://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/-]*)?)\)(?=[\s.,;:?)]|$)")  # [text](url)
+_HEADING = re.compile(r"(#{1,6}) (\S.*)")
+_LINE_MARKERS = re.compile(r"^(?:>|#{1,6})", re.M)
+
+
+def _simple_inline(text: str) -> str | None:
+    """A block's text with its tokens rendered; None when it holds anything else."""
+    out, at = [], 0
+    for m in _SIMPLE_TOKEN.finditer(text):
+        plain = text[at : m.start()]
+        if "*" in plain or "[" in plain or "]" in plain:
+            return None
+        out.append(plain.replace('"', "&quot;"))
+        strong, em, label, url = m.groups()
+        if strong is not None:
+            out.append(f"<strong>{strong}</strong>")
+        elif em is not None:
+            out.append(f"<em>{em}</em>")
+        else:
+            out.append(f'<a href="{url}">{label}</a>')
+        at = m.end()
+    plain = text[at:]
+    if "*" in plain or "[" in plain or "]" in plain:
+        return None
+    out.append(plain.replace('"', "&quot;"))
+    return "".join(out)
+
+
+def _simple_lines(lines: list[str]) -> str | None:
+    """A paragraph's lines: each must start as plain text does (see ``plain_html``) or with an
+    emphasis or a link, and none may end with a space (a hard break)."""
+    for line in lines:
+        if not line or line[-1] == " ":
+            return None
+        c = line[0]
+        if not (c.isalnum() or c in _PLAIN_STARTS or (c in "*[" and len(line) > 1 and not line[1].isspace())):
+            return None
+        if c.isdigit() and _ORDERED_ITEM.match(line):
+            return None
+    return _simple_inline("\n".join(lines))
+
+
+def simple_html(text: str) -> str | None:
+    """The HTML mistune makes of ``text`` when it is made only of paragraphs, one-line ATX
+    headings and one-paragraph quotes, holding plain text, ``*emphasis*``, ``**strong**`` and
+    ``[links](https://…)`` in their simplest forms; None when it is not."""
+    # ('>' and '#' are markup only where a quote or a heading starts a line: checked there.)
+    if _SIMPLE_FORBIDDEN.search(_LINE_MARKERS.sub("", text)):
+        return None
+    text = text.strip("\n")
+    if not text:
+        return None
+    out = []
+    for block in _PARAGRAPH_BREAK.split(text):
+        lines = block.split("\n")
+        first = lines[0]
+        if first.startswith("#"):
+            m = _HEADING.fullmatch(first)
+            if m is None or len(lines) > 1 or first.rstrip() != first:
+                return None
+            inner = _simple_inline(m.group(2))
+            if inner is None:
+                return None
+            out.append(f"<h{len(m.group(1))}>{inner}</h{len(m.group(1))}>\n")
+        elif first.startswith(">"):
+            if not all(line.startswith("> ") and len(line) > 2 for line in lines):
+                return None
+            inner = _simple_lines([line[2:] for line in lines])
+            if inner is None:
+                return None
+            out.append(f"<blockquote>\n<p>{inner}</p>\n</blockquote>\n")
+        else:
+            inner = _simple_lines(lines)
+            if inner is None:
+                return None
+            out.append(f"<p>{inner}</p>\n")
+    return "".join(out)
+
+
 class Renderer:
     """Markdown to HTML with tables, footnotes and strikethrough.
 
@@ -91,6 +182,8 @@ class Renderer:
     def __call__(self, text: str) -> str:
         if self._escape:
             html = plain_html(text)
+            if html is None:
+                html = simple_html(text)
             if html is not None:
                 return html
         self._tables = 0

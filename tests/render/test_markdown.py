@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssg.render.markdown import Renderer, escape_line, escape_text, plain_html
+from ssg.render.markdown import Renderer, escape_line, escape_text, plain_html, simple_html
 
 RENDER = Renderer()
 
@@ -164,3 +164,100 @@ def test_plain_path_agrees_with_mistune_on_every_bbc_body():
                 assert fast == MISTUNE(markdown), path
     assert total > 4000 and taken > total // 10, (taken, total)
     print(f"plain path taken for {taken} of {total} BBC bodies")
+
+
+# --- simple Markdown (emphasis, strong, links, headings, quotes) skips mistune: the same HTML ---
+
+_WORD = st.sampled_from("the vote Storm talks 2024 a b markets x9 Zürich Ελλάδα 中文 القدس ５ é".split())
+_PUNCT = st.sampled_from(["", ".", ",", "?", ":", ";", ")", " (", " \"", "\" ", "'s"])
+_GOOD_URL = st.sampled_from(["https://example.org/a-b", "http://x.org", "https://e.com/p/q_r.html"])
+_GOOD_PUNCT = st.sampled_from(["", "", ".", ",", "?", ":", ";"])
+_URL = st.sampled_from(["https://example.org/a-b", "http://x.org", "https://e.com/p/q_r.html", "https://e.org/x?y",
+                        "https://e.org/a(b)", "ftp://e.org/", "https://e.org/a b"])
+
+
+@st.composite
+def _token(draw, noisy: bool):
+    words = " ".join(draw(st.lists(_WORD, min_size=1, max_size=3)))
+    kind = draw(st.sampled_from(["plain", "em", "strong", "link"] + (["noise"] if noisy else [])))
+    if kind == "em":
+        return f"*{words}*"
+    if kind == "strong":
+        return f"**{words}**"
+    if kind == "link":
+        return f"[{words}]({draw(_URL if noisy else _GOOD_URL)})"
+    if kind == "noise":  # what must send a body to mistune (or be rendered the same)
+        return draw(st.sampled_from(["*a", "a*", "**", "[a]", "](", "_x_", "`c`", "<b>", "&amp;", "!", "#", ">", "\\",
+                                     "* ", "*a**b*", "a*b*c", "[a](b)", "~~s~~", "|", "  ", "\t"]))
+    return words
+
+
+@st.composite
+def _line(draw, noisy: bool):
+    parts = [draw(_token(noisy)) + draw(_PUNCT if noisy else _GOOD_PUNCT) for _ in range(draw(st.integers(1, 6)))]
+    starts = ["", "", "", " ", "1. ", "- ", "* ", "# ", "## ", "> ", ">", "    ", "=== "] if noisy else [""]
+    return draw(st.sampled_from(starts)) + " ".join(parts)
+
+
+@st.composite
+def _body(draw):
+    """Bodies of the simple grammar (half of them clean, so that the fast path is taken often)
+    with, in the other half, what must send them to mistune."""
+    noisy = draw(st.booleans())
+    blocks = []
+    for _ in range(draw(st.integers(1, 5))):
+        lines = draw(st.lists(_line(noisy), min_size=1, max_size=3))
+        kind = draw(st.sampled_from(["para", "para", "heading", "quote"]))
+        if kind == "heading":
+            lines = ["#" * draw(st.integers(1, 7 if noisy else 6)) + " " + lines[0]] + lines[1 : 2 if noisy else 1]
+        elif kind == "quote":
+            lines = ["> " + line for line in lines]
+        blocks.append("\n".join(lines))
+    joints = ["\n\n", "\n\n\n", "\n"] if noisy else ["\n\n", "\n\n\n"]
+    return draw(st.sampled_from(joints)).join(blocks) + draw(st.sampled_from(["", "\n", " "] if noisy else ["", "\n"]))
+
+
+@settings(max_examples=2500, deadline=None)
+@given(_body())
+def test_simple_markdown_gives_exactly_what_mistune_gives(text):
+    fast = simple_html(text)
+    assert fast is None or fast == MISTUNE(text), (text, fast, MISTUNE(text))
+    assert RENDER(text) == MISTUNE(text)
+
+
+def test_simple_markdown_takes_the_common_forms():
+    text = ("Text with *emphasis*, **strong words** and [a link](https://example.org/a-b).\nA second line (**here**).\n\n"
+            "## A heading\n\n> A quote with *emphasis*\n> on two lines\n\nThe \"end\": 5 o'clock?")
+    assert simple_html(text) == MISTUNE(text) == (
+        '<p>Text with <em>emphasis</em>, <strong>strong words</strong> and <a href="https://example.org/a-b">a link</a>.\n'
+        "A second line (<strong>here</strong>).</p>\n<h2>A heading</h2>\n<blockquote>\n<p>A quote with <em>emphasis</em>\n"
+        "on two lines</p>\n</blockquote>\n<p>The &quot;end&quot;: 5 o'clock?</p>\n")
+    for markup in ("a*b*c", "*a", "[a](b)", "_a_", "`c`", "a  \nb", "## a ##", "# a\nb", ">a", "> a\nb", "1. x", "- x",
+                   "* x", "a & b", "![i](https://e.org/i.png)", "[a](https://e.org/x \"t\")", "####### x"):
+        assert simple_html(markup) is None, markup
+
+
+REFERENCE = (Path(__file__).resolve().parents[2] / "../shared/bench").resolve()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (REFERENCE / "gen_corpus.py").is_file(), reason=f"no reference corpus generator at {REFERENCE}")
+def test_simple_path_agrees_with_mistune_on_the_reference_archive(tmp_path):
+    """Every body of 1,000 articles of ../shared/bench's archive (links, emphasis, quotes,
+    headings in most paragraphs): taken by the fast path and rendered exactly as mistune does."""
+    import subprocess
+    import sys
+
+    from ssg.content.collect import read_body
+
+    subprocess.run([sys.executable, str(REFERENCE / "gen_corpus.py"), "--n", "1000", "--layout", "plain",
+                    "--out", str(tmp_path / "ref")], check=True, stdout=subprocess.DEVNULL)
+    root = tmp_path / "ref" / "content"
+    taken = 0
+    for path in sorted(root.glob("*.md")):
+        body = read_body(root, path.name)
+        fast = simple_html(body)
+        if fast is not None:
+            taken += 1
+            assert fast == MISTUNE(body), path.name
+    assert taken > 900, taken
