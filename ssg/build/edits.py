@@ -25,7 +25,7 @@ import marshal
 from ssg.content.article import Article, article_to_json, row_fingerprint
 from ssg.outputs.kinds import Output, make_globals
 from ssg.problems import Problems
-from ssg.content.collect import read_article
+from ssg.content.collect import parsed_stat, read_article
 from ssg.build.state import BuildState
 from ssg.keys import digest, strings_key
 from ssg.render.views import Views
@@ -111,7 +111,7 @@ def _read(setup, changed: list[str], old: dict, listing: dict[str, tuple[int, in
             return None
         row = article_to_json(article)
         size, mtime = listing[relpath]
-        parsed[relpath] = (f"{size}:{mtime}:{setup.config.timezone}", article, row_fingerprint(row), row)
+        parsed[relpath] = (parsed_stat(size, mtime, setup.config), article, row_fingerprint(row), row)
     return parsed
 
 

@@ -116,9 +116,25 @@ def _kind(value) -> str:
     return next((name for t, name in kinds.items() if isinstance(value, t)), f"a {type(value).__name__}")
 
 
-def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> tuple[cf.Article, str] | None:
-    """The parsed article and its Markdown body; None (with problems reported) when unusable."""
-    shown = f"{config.content_dir}/{relpath}"
+def _line_of(text: str, key: str) -> int | None:
+    """The line of a top-level front matter key, for a message."""
+    for number, line in enumerate(text.split("\n")[1:], start=2):  # not splitlines: U+2028 is text
+        if line.startswith(f"{key}:"):
+            return number
+        if line == "---":
+            break
+    return None
+
+
+class _Document(NamedTuple):
+    text: str  # the whole file, cleaned
+    meta: dict
+    body: str
+
+
+def _read_document(path: Path, shown: str, config: Config, problems: Problems) -> _Document | None:
+    """A content file read, cleaned of control characters and split into front matter and body;
+    None (with problems reported) when it cannot be."""
     try:
         with open(path, "rb") as fh:
             why = config.limits.too_big(os.fstat(fh.fileno()).st_size)  # refused unread: memory grows with it
@@ -143,15 +159,6 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
             problems.warning(shown, cf.removed_message(removed), lines[0])
         problems.error(shown, exc.message, exc.line)
         return None
-
-    def line_of(key: str) -> int | None:
-        for number, line in enumerate(text.split("\n")[1:], start=2):  # not splitlines: U+2028 is text
-            if line.startswith(f"{key}:"):
-                return number
-            if line == "---":
-                break
-        return None
-
     if "\\" in text[: len(text) - len(body)]:  # YAML's escapes ("\x01") can make them too
         cleaned = {}
         for key, value in meta.items():
@@ -159,38 +166,38 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
             cleaned[key] = value
             if found:
                 removed += found
-                lines.append(line_of(str(key)) or 2)
+                lines.append(_line_of(text, str(key)) or 2)
         meta = cleaned
     if removed:  # one warning per file, at the first place
         problems.warning(shown, cf.removed_message(removed), min(lines))
+    return _Document(text, meta, body)
 
-    ok = True
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        problems.error(shown, "title: missing or not a string", line_of("title") or 1)
-        ok = False
-    try:
-        date = cf.parse_date(meta["date"], config.tz) if "date" in meta else None
-        if date is None:
-            problems.error(shown, "date: missing", 1)
-            ok = False
-    except ValueError as exc:
-        problems.error(shown, str(exc), line_of("date"))
-        ok = False
-    for key in ("section", "slug", "summary", "source"):
-        if key in meta and not isinstance(meta[key], (str, int, float)):
-            problems.error(shown, f"{key}: expected text, got {type(meta[key]).__name__}", line_of(key))
-            ok = False
-    def names(key: str) -> tuple[str, ...]:
-        nonlocal ok
-        value = meta.get(key)
+
+class _Checker:
+    """Front matter values checked one by one; every problem reported, ``ok`` says if any was."""
+
+    def __init__(self, doc: _Document, shown: str, problems: Problems):
+        self.doc, self.shown, self.problems, self.ok = doc, shown, problems, True
+
+    def error(self, message: str, key: str | None = None, line: int | None = None) -> None:
+        self.problems.error(self.shown, message, line if key is None else _line_of(self.doc.text, key))
+        self.ok = False
+
+    def date(self, key: str, tz) -> dt.datetime | None:
+        try:
+            return cf.parse_date(self.doc.meta[key], tz)
+        except ValueError as exc:
+            self.error(str(exc).replace("date:", f"{key}:", 1), key)
+            return None
+
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.doc.meta.get(key)
         if value is None:
             return ()
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-            problems.error(shown, f"{key}: expected a list of names, got {_kind(value)}", line_of(key))
-            ok = False
+            self.error(f"{key}: expected a list of names, got {_kind(value)}", key)
             return ()
         seen: dict[str, str] = {}
         for v in value:  # blank entries dropped, duplicates (by slug) kept once, first spelling wins
@@ -199,50 +206,62 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
                 seen.setdefault(slugify(name, fallback="term"), name)
         return tuple(seen.values())
 
-    tags, authors = names("tags"), names("authors")
-    updated = None
-    if meta.get("updated") is not None:
-        try:
-            updated = cf.parse_date(meta["updated"], config.tz)
-        except ValueError as exc:
-            problems.error(shown, str(exc).replace("date:", "updated:", 1), line_of("updated"))
-            ok = False
+
+def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> tuple[cf.Article, str] | None:
+    """The parsed article and its Markdown body; None (with problems reported) when unusable."""
+    shown = f"{config.content_dir}/{relpath}"
+    doc = _read_document(path, shown, config, problems)
+    if doc is None:
+        return None
+    meta, body = doc.meta, doc.body
+    check = _Checker(doc, shown, problems)
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        check.error("title: missing or not a string", line=_line_of(doc.text, "title") or 1)
+    date = check.date("date", config.tz) if "date" in meta else None
+    if "date" not in meta:
+        check.error("date: missing", line=1)
+    for key in ("section", "slug", "summary", "source"):
+        if key in meta and not isinstance(meta[key], (str, int, float)):
+            check.error(f"{key}: expected text, got {type(meta[key]).__name__}", key)
+    tags, authors = check.names("tags"), check.names("authors")
+    updated = check.date("updated", config.tz) if meta.get("updated") is not None else None
     image = meta.get("image")
     if image is not None and not isinstance(image, str):
-        problems.error(shown, f"image: expected a URL or path, got {_kind(image)}", line_of("image"))
-        ok = False
+        check.error(f"image: expected a URL or path, got {_kind(image)}", "image")
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        problems.error(shown, f"draft: expected true or false, got {_kind(draft)}", line_of("draft"))
-        ok = False
-    if not ok:
+        check.error(f"draft: expected true or false, got {_kind(draft)}", "draft")
+    if not check.ok:
         return None
 
     folder = Path(relpath).parent.as_posix()
     section = str(meta.get("section") or (folder if folder != "." else "News")).strip()
-    slug = slugify(str(meta.get("slug") or Path(relpath).stem), fallback=Path(relpath).stem)
-    summary = str(meta.get("summary") or "").strip()
-    extra = {k: v for k, v in meta.items() if k not in cf.KNOWN_KEYS}
-    article = cf.Article(
+    return cf.Article(
         relpath=relpath,
         title=title.strip(),
         date=date,
         section=section,
         section_slug=slugify(section, fallback="section"),
-        slug=slug,
-        summary=summary,
+        slug=slugify(str(meta.get("slug") or Path(relpath).stem), fallback=Path(relpath).stem),
+        summary=str(meta.get("summary") or "").strip(),
         body_hash=cf.body_hash(body),
         draft=draft,
         source=str(meta["source"]) if meta.get("source") is not None else None,
-        extra=extra,
+        extra={k: v for k, v in meta.items() if k not in cf.KNOWN_KEYS},
         tags=tags,
         authors=authors,
         updated=updated,
         image=image.strip() or None if isinstance(image, str) else None,
         words=len(body.split()),
-        terms=terms_of(title, body),
-    )
-    return article, body
+        terms=terms_of(title, body) if config.related.count else (),  # only related stories use them
+    ), body
+
+
+def parsed_stat(size: int, mtime: int, config: Config) -> str:
+    """What a parsed article depends on besides its file: the time zone shapes its dates, and
+    its key terms are found only when related stories are on; nothing else in site.toml does."""
+    return f"{size}:{mtime}:{config.timezone}:{'terms' if config.related.count else ''}"
 
 
 def read_body(root: Path, relpath: str) -> str:
@@ -308,8 +327,7 @@ def collect(
     """Parse what changed (by size and mtime), reuse the rest, and order the archive."""
     root = site / config.content_dir
     now = now or dt.datetime.now(dt.timezone.utc)
-    # The time zone shapes parsed dates; nothing else in site.toml does.
-    stats = {relpath: f"{size}:{mtime}:{config.timezone}" for relpath, (size, mtime) in listing.items()}
+    stats = {relpath: parsed_stat(size, mtime, config) for relpath, (size, mtime) in listing.items()}
     stale = [r for r, stat in stats.items() if (hit := known.get(r)) is None or hit[0] != stat]
     parsed: dict[str, tuple[str, cf.Article, str, str]] = {}
     for relpath, article, row, fp, found_problems in _parse_all(root, stale, config, jobs):

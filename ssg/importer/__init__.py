@@ -165,13 +165,37 @@ def import_seeds(
     force: bool = False,
     progress: bool = False,
 ) -> ImportReport:
+    """Seeds turned into content files: new and changed ones read and written, unchanged ones
+    skipped unread, duplicates and deleted seeds reported; hand edits are never overwritten."""
     report = ImportReport()
     content_root = site / config.content_dir
     cache = _Cache(site, problems)
     seed_files = find_seeds(site, config.seeds_dir, problems)
     new_entries: dict[str, dict] = {}
+    todo = _changed_seeds(site, seed_files, cache, force, new_entries, report)
+    parsed = _parse_seeds(todo, config, problems, report, progress)
+    by_source: dict[str, Path] = {}
+    if parsed:
+        by_source, occupied = _index_content(content_root, site)
+        _write_articles(site, content_root, config, parsed, by_source, occupied, date, force, problems, report, new_entries)
+    # Seeds that went away: their articles stay, as an archive keeps articles.
+    present = {sf.relpath for sf in seed_files}
+    gone = {k: e["content"] for k, e in cache.entries.items() if k not in present and e.get("status") == "article"}
+    prefix = config.seeds_dir.rstrip("/") + "/"
+    for source, path in by_source.items():  # read when anything was parsed: it also knows articles the cache forgot
+        if source.startswith(prefix) and source not in present:
+            gone.setdefault(source, path.relative_to(site).as_posix())
+    for relpath, content_path in sorted(gone.items()):
+        report.deleted += 1
+        problems.warning(relpath, f"seed deleted; its article {content_path} is kept")
+        new_entries[relpath] = {"status": "article", "digest": "", "seed_stat": None, "content": content_path, "content_stat": None}
+    cache.save(new_entries)
+    return report
 
-    # 1. Seeds whose bytes and content file are unchanged since the last run are skipped unread.
+
+def _changed_seeds(site, seed_files, cache, force, new_entries, report) -> list[tuple[SeedFile, list[int] | None]]:
+    """The seeds to read: those whose bytes or content file changed since the last run (the
+    others are kept in ``new_entries`` unread)."""
     todo: list[tuple[SeedFile, list[int] | None]] = []
     cached_duplicates: list[tuple[SeedFile, list[int] | None, dict]] = []
     for sf in seed_files:
@@ -201,8 +225,11 @@ def import_seeds(
             report.duplicates += 1
         else:
             todo.append((sf, stat))
+    return todo
 
-    # 2. Parse what is left.
+
+def _parse_seeds(todo, config: Config, problems: Problems, report: ImportReport, progress: bool):
+    """The seeds read and parsed; unreadable, too big and malformed ones reported."""
     parsed: list[tuple[SeedFile, Seed, list[int] | None]] = []
     with _progress(progress and len(todo) > 200, len(todo), "reading seeds") as advance:
         limit = config.limits.max_article_bytes
@@ -227,45 +254,32 @@ def import_seeds(
                 report.errors += len(problems.errors) - before or 1
                 continue
             parsed.append((sf, seed, stat))
+    return parsed
 
-    if parsed:
-        by_source, occupied = _index_content(content_root, site)
-        # Seeds that already own an article come first, so a newly added copy of an imported
-        # seed is the duplicate, not the original.
-        parsed.sort(key=lambda item: (item[1].relpath not in by_source, item[1].relpath))
-        seen: dict[str, str] = {e["digest"]: k for k, e in new_entries.items() if e["status"] != "duplicate"}
-        for sf, seed, stat in parsed:
-            original = seen.get(seed.digest)
-            if original is not None:
-                problems.warning(seed.relpath, f"duplicate of {original}; not imported")
-                report.duplicates += 1
-                new_entries[seed.relpath] = {"status": "duplicate", "digest": seed.digest, "seed_stat": stat, "content": None}
-                continue
-            seen[seed.digest] = seed.relpath
-            target = _import_one(site, content_root, config, sf, seed, by_source, occupied, date, force, problems, report)
-            if target is not None:
-                new_entries[seed.relpath] = {
-                    "status": "article",
-                    "digest": seed.digest,
-                    "seed_stat": stat,
-                    "content": target.relative_to(site).as_posix(),
-                    "content_stat": _stat_key(target),
-                }
 
-    # 3. Seeds that went away: their articles stay, as an archive keeps articles.
-    present = {sf.relpath for sf in seed_files}
-    gone = {k: e["content"] for k, e in cache.entries.items() if k not in present and e.get("status") == "article"}
-    if parsed:  # the content index was read anyway: it also knows articles the cache forgot
-        prefix = config.seeds_dir.rstrip("/") + "/"
-        for source, path in by_source.items():
-            if source.startswith(prefix) and source not in present:
-                gone.setdefault(source, path.relative_to(site).as_posix())
-    for relpath, content_path in sorted(gone.items()):
-        report.deleted += 1
-        problems.warning(relpath, f"seed deleted; its article {content_path} is kept")
-        new_entries[relpath] = {"status": "article", "digest": "", "seed_stat": None, "content": content_path, "content_stat": None}
-    cache.save(new_entries)
-    return report
+def _write_articles(site, content_root, config, parsed, by_source, occupied, date, force, problems, report, new_entries) -> None:
+    """Parsed seeds written as articles, duplicates (by digest) reported and skipped."""
+    # Seeds that already own an article come first, so a newly added copy of an imported
+    # seed is the duplicate, not the original.
+    parsed.sort(key=lambda item: (item[1].relpath not in by_source, item[1].relpath))
+    seen: dict[str, str] = {e["digest"]: k for k, e in new_entries.items() if e["status"] != "duplicate"}
+    for sf, seed, stat in parsed:
+        original = seen.get(seed.digest)
+        if original is not None:
+            problems.warning(seed.relpath, f"duplicate of {original}; not imported")
+            report.duplicates += 1
+            new_entries[seed.relpath] = {"status": "duplicate", "digest": seed.digest, "seed_stat": stat, "content": None}
+            continue
+        seen[seed.digest] = seed.relpath
+        target = _import_one(site, content_root, config, sf, seed, by_source, occupied, date, force, problems, report)
+        if target is not None:
+            new_entries[seed.relpath] = {
+                "status": "article",
+                "digest": seed.digest,
+                "seed_stat": stat,
+                "content": target.relative_to(site).as_posix(),
+                "content_stat": _stat_key(target),
+            }
 
 
 def _import_one(site, content_root, config, sf, seed, by_source, occupied, date, force, problems, report) -> Path | None:

@@ -67,3 +67,23 @@ def test_corrupt_cache_is_rebuilt_with_warning(tmp_path):
     problems = build(site)
     assert any("build cache unreadable" in p.message for p in problems.warnings)
     assert tree(site / "public") == before
+
+
+def test_related_stories_turned_on_after_builds_without_them(tmp_path):
+    # Without related stories no key terms are found, so the parsed articles cached by those
+    # builds must not be reused once related stories are on.
+    site = make_site(tmp_path / "site")
+    for i, words in enumerate(["volcano ash flights", "volcano ash flights", "budget vote"]):
+        apply(site, ("words", i, words.split()))
+    apply(site, ("config", "related.count = 0"))
+    import os
+    old = (NOW - dt.timedelta(days=1)).timestamp()
+    for p in (site / "content").iterdir():  # past the racy window: their stats are trusted
+        os.utime(p, (old, old))
+    build(site)
+    apply(site, ("config", "related.count = 2"))
+    build(site)
+    build(site, output="clean-public", clean=True)
+    incremental, clean = tree(site / "public"), tree(site / "clean-public")
+    assert incremental == clean
+    assert b'class="related-meta"' in clean["business/a1/index.html"]  # the terms were found this time
