@@ -112,13 +112,14 @@ def off(config):
 # apart from its text), about 450 bytes of the indexer's memory each. The archive is cut after
 # every article whose path hashes to 0 modulo PART_CUT (on average every PART_CUT articles); a
 # stretch lighter than PART_MIN joins the next, and one heavier than PART_MAX is cut into parts
-# of equal weight. For articles of 370 words: parts of about 800-1,000 articles on average
-# (150-180 MB to index, about 1.3 s) and 1,500 (270 MB) at most. Bigger parts need more memory
-# and make an edit index more (the whole part holding the article edited); more parts cost the
-# browser more (a piece of each part's index, about 20 kB, for every word searched).
-PART_CUT = 750
-PART_MIN = 200_000
-PART_MAX = 440_000
+# of equal weight. For articles of 370 words: parts of about 500-600 articles on average
+# (about 100 MB to index, 0.7 s) and 770 (135 MB, 1 s) at most, so that one edit with search on
+# costs under 2 s at 10,000 articles. Bigger parts need more memory and make an edit index more
+# (the whole part holding the article edited); more parts cost the browser more (a piece of
+# each part's index for every word searched).
+PART_CUT = 500
+PART_MIN = 130_000
+PART_MAX = 300_000
 PAGE_WORDS = 20
 PARALLEL = 2  # parts indexed at once, at most (each its own Pagefind process, with its memory)
 # What a part's bundle keeps: its index. The rest (pagefind.js, WebAssembly, worker, UI) is the
