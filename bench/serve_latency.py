@@ -1,7 +1,10 @@
 """Time from saving one article to Chromium showing it, under `ssg serve`.
 
-Usage: python bench/serve_latency.py SITE [RUNS]   (SITE already imported; Debian chromium)
-Prints each run and the median, in seconds.
+Usage: python bench/serve_latency.py SITE [RUNS] [--body]   (SITE already imported; Debian chromium)
+
+Each run saves a new headline for the site's first article (by path) and waits for Chromium,
+which shows that article's page under `ssg serve`, to show it; with --body, a new first paragraph
+instead (an edit of the text alone). Prints each run and the median, in seconds.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 def main() -> None:
-    site = Path(sys.argv[1]).resolve()
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    args = [a for a in sys.argv[1:] if a != "--body"]
+    body = "--body" in sys.argv[1:]
+    site = Path(args[0]).resolve()
+    runs = int(args[1]) if len(args) > 1 else 5
     proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", str(free_port()), "-q"],
                             stdout=subprocess.PIPE, text=True)
     url = None
@@ -54,8 +59,12 @@ def main() -> None:
                 time.sleep(0.5)
                 new = f"Latency probe {i}"
                 started = time.perf_counter()
-                article.write_text(text.replace(f"title: {title}", f"title: {new}", 1), encoding="utf-8")
-                page.wait_for_function(f"() => document.querySelector('h1') && document.querySelector('h1').textContent === {new!r}", timeout=30000)
+                if body:
+                    article.write_text(text.replace("\n---\n", f"\n---\n\n{new}.\n", 1), encoding="utf-8")
+                    page.wait_for_function(f"() => document.body && document.body.textContent.includes({new + '.'!r})", timeout=60000)
+                else:
+                    article.write_text(text.replace(f"title: {title}", f"title: {new}", 1), encoding="utf-8")
+                    page.wait_for_function(f"() => document.querySelector('h1') && document.querySelector('h1').textContent === {new!r}", timeout=60000)
                 times.append(time.perf_counter() - started)
                 print(f"run {i + 1}: {times[-1]:.2f} s", flush=True)
             browser.close()
@@ -63,7 +72,7 @@ def main() -> None:
         article.write_text(text, encoding="utf-8")
         proc.send_signal(signal.SIGINT)
         proc.wait(10)
-    print(f"median save-to-browser: {statistics.median(times):.2f} s over {runs} runs")
+    print(f"median save-to-browser ({'body' if body else 'headline'} edit): {statistics.median(times):.2f} s over {runs} runs")
 
 
 if __name__ == "__main__":
