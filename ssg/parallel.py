@@ -73,13 +73,35 @@ def _read(fd: int, size: int) -> bytes | None:
     return b"".join(parts)
 
 
+# A worker whose own memory (pages it allocated, and the parent's pages it touched and so
+# copied) passes this after a chunk leaves, and a fresh one is forked in its place: a worker
+# going through every output of a large archive would otherwise end up holding a copy of most
+# of the parent's memory (counting references writes to every object it reads).
+RECYCLE_BYTES = 160 << 20
+
+
+def _private_bytes() -> int:
+    """This process's private memory (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as fh:
+            total = 0
+            for line in fh:
+                if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
+            return total
+    except (OSError, ValueError):
+        return 0
+
+
 class _Pool:
     """Forked workers, each asking for the next chunk when done: the parent hands out chunk
-    indices over a pipe per worker and reads the pickled results from another."""
+    indices over a pipe per worker and reads the pickled results from another. A worker that
+    grew past ``RECYCLE_BYTES`` says so with its result and leaves; another is forked."""
 
     def __init__(self, fn, chunks, workers: int):
         self.fn, self.chunks = fn, chunks
         self.pids: list[int] = []
+        self.pid_of: dict[int, int] = {}  # result fd -> worker pid
         self.tasks: dict[int, int] = {}  # result fd -> task fd
         self.busy: dict[int, int] = {}  # result fd -> chunk index being worked on
         # The children then neither walk nor copy (on write) the parent's objects; the build
@@ -92,19 +114,35 @@ class _Pool:
             self._stop()
             raise
 
-    def _start(self) -> None:
+    def _start(self) -> int:
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker
             os.close(task_w)
             os.close(result_r)
+            for fd, task in self.tasks.items():  # the other workers' pipes are not its own
+                os.close(fd)
+                os.close(task)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             self._work(task_r, result_w)
         os.close(task_r)
         os.close(result_w)
         self.pids.append(pid)
+        self.pid_of[result_r] = pid
         self.tasks[result_r] = task_w
+        return result_r
+
+    def _reap(self, fd: int) -> None:
+        """A worker that left after its last result: its pipes closed, it reaped."""
+        for each in (fd, self.tasks.pop(fd)):
+            os.close(each)
+        pid = self.pid_of.pop(fd)
+        self.pids.remove(pid)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
     def _work(self, task_fd: int, result_fd: int) -> None:
         status = 0
@@ -115,11 +153,14 @@ class _Pool:
                     reply = (True, self.fn(self.chunks[index]))
                 except BaseException as exc:  # noqa: BLE001 - any failure is raised in the parent
                     reply = (False, exc)
+                leaving = _private_bytes() > RECYCLE_BYTES
                 try:
-                    data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+                    data = pickle.dumps(reply + (leaving,), protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled
-                    data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+                    data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}"), leaving))
                 _send(result_fd, data)
+                if leaving:
+                    break
         except BaseException:  # noqa: BLE001
             status = 1
         finally:
@@ -145,11 +186,14 @@ class _Pool:
                     data = _receive(fd)
                     if data is None:
                         raise RuntimeError("a worker process died")
-                    ok, value = pickle.loads(data)
+                    ok, value, leaving = pickle.loads(data)
                     if not ok:
                         raise value
                     done[self.busy.pop(fd)] = value
-                    if following < len(self.chunks):
+                    if leaving:  # another in its place, while there is work left
+                        self._reap(fd)
+                        fd = self._start() if following < len(self.chunks) else None
+                    if fd is not None and following < len(self.chunks):
                         self._hand_out(fd, following)
                         following += 1
         finally:

@@ -19,6 +19,19 @@ def test_fan_out_runs_closures_in_workers_and_keeps_the_order():
     assert {pid for _, pid in results} - {parent}  # made in other processes
 
 
+def test_a_worker_that_grew_too_big_is_replaced(monkeypatch):
+    """Past RECYCLE_BYTES after a chunk, a worker leaves and a fresh fork takes the next."""
+    from ssg import parallel
+
+    monkeypatch.setattr(parallel, "RECYCLE_BYTES", -1)  # every worker leaves after each chunk
+    chunks = [[i] for i in range(12)]
+    results = list(fan_out(lambda c: (c[0] * 2, os.getpid()), chunks, 2))
+    assert [x for x, _ in results] == [i * 2 for i in range(12)]
+    assert len({pid for _, pid in results}) == 12  # one process per chunk
+    monkeypatch.setattr(parallel, "RECYCLE_BYTES", 1 << 40)  # none leaves
+    assert len(set(fan_out(lambda c: os.getpid(), chunks, 2))) <= 2
+
+
 def test_fan_out_in_process_for_one_job_or_one_chunk():
     parent = os.getpid()
     assert list(fan_out(lambda c: os.getpid(), [[1], [2]], 1)) == [parent, parent]

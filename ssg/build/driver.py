@@ -597,6 +597,7 @@ def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildSta
     if jobs <= 1 or len(todo) < PARALLEL_MIN:
         return _make_chunk(maker, todo, publisher)
     state_file = state.path
+    maker.templates.warm()
 
     def work(chunk):
         # A forked worker: its own SQLite connection, its own counts, the files it staged.
