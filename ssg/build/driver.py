@@ -97,6 +97,10 @@ class BuildOptions(NamedTuple):
     # Parts of the search index whose pages changed keep their old files: `ssg serve` publishes
     # the pages at once and indexes those parts in the background (preview.py).
     search_later: bool = False
+    # The content files' stats, from a caller that watched them since the last build (`ssg
+    # serve`): content/ is not walked, and the outputs are taken to be as the last build left
+    # them (its private folder) instead of being looked at one by one.
+    listing: dict | None = None
     # The process exits right after the build (`ssg build`): its objects are left for the exit
     # (``cli.entry``'s ``os._exit``) instead of being freed one by one, ~25 ms at 10,000 articles.
     exiting: bool = False
@@ -119,6 +123,7 @@ class BuildReport:
     edit_only: bool = False  # only the outputs showing the edited articles were planned (edits.py)
     search_stale: bool = False  # (search_later) parts of the search index wait to be made again
     output: str = "public"  # the output folder, as site.toml names it
+    listing: dict | None = None  # the content files' stats this build saw
 
     def summary(self) -> str:
         folder = self.output.rstrip("/") + "/"
@@ -207,6 +212,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     try:
         folder, present = look_at_folder(setup, state, problems)
         scanned = scan_input(setup, problems)
+        report.listing = scanned.listing
         timings("scan")
         changed = changed_files(state, scanned) if folder.previous else None
         if unchanged(setup, state, folder, present, scanned, changed):
@@ -279,12 +285,24 @@ def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple
     walk = not full and not previous and (
         (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
     present = None
-    if previous:  # (the outputs are read by the child that looks at them)
+    if previous and options.listing is not None:
+        present = _AsLeft()
+    elif previous:  # (the outputs are read by the child that looks at them)
         path = state.path
         present = OutputCheck(output, lambda: output_paths(path), parallel=setup.jobs > 1)
     elif walk:
         present = OutputCheck(output, None, parallel=setup.jobs > 1)
     return Folder(previous, full, walk, marked), present
+
+
+class _AsLeft:
+    """The output folder as the last build left it (``BuildOptions.listing``): nothing missing."""
+
+    def missing(self) -> set[str]:
+        return set()
+
+    def close(self) -> None:
+        pass
 
 
 def _not_ours(output: Path, marked, recorded: bool, options: BuildOptions, problems: Problems) -> bool:
@@ -321,7 +339,9 @@ def scan_input(setup: Setup, problems: Problems) -> Scanned:
     """Stats of every input: content files, templates and static files, and a fingerprint of
     all but the content files with the settings."""
     scanned_ns = time.time_ns()
-    listing = scan(setup.content_root, setup.site, problems, setup.config.content_dir.rstrip("/"))
+    listing = setup.options.listing
+    if listing is None:
+        listing = scan(setup.content_root, setup.site, problems, setup.config.content_dir.rstrip("/"))
     theme_files = _files(setup.theme.template_dirs(setup.site) + setup.theme.static_dirs(setup.site))
     # A file modified within RACY_NS of the scan may change again within the same timestamp
     # tick without its stat changing (git's "racy" files): never trust its stat later.

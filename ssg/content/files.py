@@ -137,3 +137,35 @@ def stat_files(root: Path, roots: tuple[str, ...], problems: Problems | None, sh
 
     walk(str(root), "")
     return found
+
+
+def restat(root: Path, listing: dict[str, tuple[int, int]], relpaths, suffix: str) -> dict[str, tuple[int, int]] | None:
+    """``listing`` (``stat_files``'s) with the files at ``relpaths`` looked at again: what a new
+    ``stat_files`` would give when nothing else below ``root`` changed (a watcher says so), in
+    the same order. None when that cannot be told file by file (a folder, a link, a hidden
+    name): then the caller walks the folder."""
+    found = dict(listing)
+    for rel in relpaths:
+        parts = rel.split("/")
+        if not rel or any(not part or part[0] == "." or part == ".." for part in parts):
+            return None
+        try:
+            st = os.lstat(root / rel)
+        except FileNotFoundError:
+            found.pop(rel, None)
+            continue
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        for depth in range(1, len(parts)):  # every folder on the way a plain folder
+            try:
+                if not stat.S_ISDIR(os.lstat(root.joinpath(*parts[:depth])).st_mode):
+                    return None
+            except OSError:
+                return None
+        if rel.endswith(suffix):
+            found[rel] = (st.st_size, st.st_mtime_ns)
+    if found.keys() != listing.keys():  # in the walk's order: by name, folder by folder
+        found = {rel: found[rel] for rel in sorted(found, key=lambda r: r.split("/"))}
+    return found

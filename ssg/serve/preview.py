@@ -21,6 +21,7 @@ from ssg.outputs import search
 from ssg.build.driver import BuildOptions, build_site
 from ssg.serve.worker import SERVE_DIR
 from ssg.config import load_config
+from ssg.content.files import restat
 from ssg.importer import import_seeds
 from ssg.publish.writer import MARKER, IncrementalPublisher, marker_bytes
 from ssg.problems import Problem, Problems, SsgError
@@ -48,6 +49,7 @@ class PreviewBuild:
         self.job: _Job | None = None
         self.base_path = "/"
         self.import_problems: list[Problem] | None = None  # what the last import reported
+        self.listing: dict | None = None  # the content files' stats the last build saw
         serve = site / SERVE_DIR
         if serve.parent.is_dir():  # what a killed session's jobs left
             for leftover in serve.parent.glob(f".{serve.name}.{JOB_PREFIX}*"):
@@ -57,19 +59,28 @@ class PreviewBuild:
         config = load_config(self.site)
         return config, dataclasses.replace(config, output_dir=str(SERVE_DIR))
 
-    def build(self, do_import: bool = True) -> tuple[list[Problem], str, str]:
+    def build(self, do_import: bool = True, touched: list[str] | None = None) -> tuple[list[Problem], str, str]:
         """Import (``do_import``: seeds or site.toml changed) and build the pages; (errors,
-        base path, summary)."""
+        base path, summary). ``touched``: the only content files (relative to content/) that
+        may have changed since the last build, as the watcher saw; None: any may have."""
         problems = Problems()
+        listing, self.listing = self.listing, None  # (should this build fail: walk next time)
         try:
             config, serve_config = self._config()
             if do_import or self.import_problems is None:
                 found = Problems()
                 import_seeds(self.site, serve_config, found)
                 self.import_problems = found.items
+                listing = None  # the import may have written content files
             problems.extend(self.import_problems)  # still true: no seed changed since
+            if config.content_dir.strip("/") != "content":  # (the watcher watches content/)
+                touched = None
+            if listing is not None and touched is not None:
+                listing = restat(self.site / config.content_dir, listing, touched, ".md")
             report = build_site(self.site, serve_config, problems,
-                                BuildOptions(drafts=self.drafts, future=self.future, replace_output=True, search_later=True))
+                                BuildOptions(drafts=self.drafts, future=self.future, replace_output=True, search_later=True,
+                                             listing=listing if touched is not None else None))
+            self.listing = report.listing if report.published else None
             self.base_path = Urls.from_config(config).base_path
             self.search_pending = self.search_pending or report.search_stale
             summary = report.summary()

@@ -149,6 +149,9 @@ class Preview:
         self._building = False
         self._dirty = False
         self._import_due = True  # seeds or site.toml changed since the last import (or none yet)
+        # The content files the watcher saw change since the last build started (paths below
+        # content/); None when it cannot say file by file (a folder moved or removed).
+        self._touched: set[str] | None = None
         self._first_change = 0.0
         self.port = 80  # the port it serves on, for the reload script (set by ``application``)
         from livereload.watcher import Watcher
@@ -157,12 +160,13 @@ class Preview:
         LiveReloadHandler.watcher = Watcher()
 
     # --- building ----------------------------------------------------------------------
-    def build_once(self, do_import: bool = True) -> tuple[list[Problem], str, str, bool]:
+    def build_once(self, do_import: bool = True, touched: list[str] | None = None) -> tuple[list[Problem], str, str, bool]:
         """Import (when seeds may have changed) and build into the serve folder, in the build
-        process. Runs on the build thread."""
+        process (``touched``: the only content files that changed, when the watcher knows).
+        Runs on the build thread."""
         if self.builder is None:
             self.builder = Builder(self.site, drafts=self.drafts, future=self.future, on_search=self._search_note)
-        return self.builder.build(do_import)
+        return self.builder.build(do_import, touched)
 
     def _search_note(self, note: str) -> None:
         """From the build process's reader thread: the search index caught up (or failed to)."""
@@ -199,9 +203,11 @@ class Preview:
         self._building = True
         loop = self._loop
         do_import, self._import_due = self._import_due, False
+        touched, self._touched = self._touched, set()
+        touched = None if do_import or touched is None else sorted(touched)
 
         def work():
-            result = self.build_once(do_import)
+            result = self.build_once(do_import, touched)
             loop.add_callback(self._finished, *result)
 
         self._executor.submit(work)
@@ -216,17 +222,24 @@ class Preview:
         delay = min(DEBOUNCE, max(0.0, self._first_change + 1.0 - now))
         self._timer = self._loop.call_later(delay, self._start_build)
 
-    def changed(self, path: str) -> None:
-        """Called from the watcher thread."""
-        self._loop.add_callback(self._changed, path)
+    def changed(self, path: str, what: str = "file") -> None:
+        """Called from the watcher thread. ``what`` changed: a "file", a "folder" (created,
+        deleted or moved), or what a folder "listed" (its files' own events tell which)."""
+        self._loop.add_callback(self._changed, path, what)
 
-    def _changed(self, path: str) -> None:
+    def _changed(self, path: str, what: str = "file") -> None:
         try:
-            first = Path(path).relative_to(self.site).parts[0]
-        except (ValueError, IndexError):
-            first = ""
+            parts = Path(path).relative_to(self.site).parts
+        except ValueError:
+            parts = ()
+        first = parts[0] if parts else ""
         if first in ("seeds", CONFIG_NAME):  # (a content or theme edit needs no import)
             self._import_due = True
+        if first == "content" and self._touched is not None and what != "listed":
+            if what != "file" or len(parts) < 2:
+                self._touched = None
+            else:
+                self._touched.add("/".join(parts[1:]))
         self._schedule()
 
     # --- watching ------------------------------------------------------------------------
@@ -259,12 +272,14 @@ class Preview:
                 if event.is_directory and event.event_type == "created" and path.parent == preview.site and path.name in WATCHED:
                     # A watched folder that did not exist at start (say, templates/): watch it now.
                     observer.schedule(handler, str(path), recursive=True)
-                    preview.changed(str(path))
+                    preview.changed(str(path), "folder")
                     return
-                for path in (event.src_path, getattr(event, "dest_path", "")):
+                # A folder's "modified" comes with the events of the files changed in it: it
+                # says nothing more. A folder created, deleted or moved: its files are unknown.
+                what = ("listed" if event.event_type == "modified" else "folder") if event.is_directory else "file"
+                for path in (event.src_path, getattr(event, "dest_path", "")):  # a move: both
                     if path and preview._relevant(os.fsdecode(path)):
-                        preview.changed(os.fsdecode(path))
-                        return
+                        preview.changed(os.fsdecode(path), what)
 
         observer = Observer()
         handler = Handler()
@@ -297,6 +312,9 @@ class Preview:
         # Watch before the first build, so that no change made from now on can be missed.
         observer = self.start_watching()
         self.log("building…")
+        # From now on every change is seen: the next build imports only if seeds change, and is
+        # told which content files did (this first one imports, and walks content/).
+        self._touched, self._import_due = set(), False
         self._finished(*self.build_once())
         server = HTTPServer(self.application(Hosts(host, actual)))
         server.add_sockets(sockets)

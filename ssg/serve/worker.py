@@ -62,12 +62,13 @@ class Builder:
             if message[0] == "died":
                 return
 
-    def build(self, do_import: bool = True) -> tuple[list[Problem], str, str, bool]:
-        """(errors, base path, summary, search pending) of one import (``do_import``) and build."""
+    def build(self, do_import: bool = True, touched: list[str] | None = None) -> tuple[list[Problem], str, str, bool]:
+        """(errors, base path, summary, search pending) of one import (``do_import``) and build
+        (``touched``: see ``PreviewBuild.build``)."""
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    self.conn.send(("build", do_import or attempt == 2))
+                    self.conn.send(("build", do_import or attempt == 2, touched if attempt == 1 else None))
                 except (BrokenPipeError, OSError):
                     reply = ("died",)
                 else:
@@ -122,5 +123,5 @@ def _serve(conn, site: Path, drafts: bool, future: bool) -> None:
         if request is None:
             work.close()
             return
-        errors, base_path, summary = work.build(request[1])
+        errors, base_path, summary = work.build(request[1], request[2])
         conn.send(("built", errors, base_path, summary, work.search_pending))

@@ -86,3 +86,26 @@ def test_the_content_folder_itself_linked_out_of_the_site_is_left_out(tmp_path):
     report, problems = build(site, expect_ok=False)
     assert "content: symbolic link to a folder outside the site; left out" in [str(p) for p in problems.warnings]
     assert not any(SECRET.encode() in data for data in tree(site / "public").values())
+
+
+def test_restat_gives_what_a_walk_gives_or_none(tmp_path):
+    import os
+
+    from ssg.content.files import real, restat, stat_files
+
+    root = tmp_path / "content"
+    for rel in ("a.md", "b/c.md", "b/d.md", "b.md", "z.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    walk = lambda: stat_files(root, (real(tmp_path),), None, "content", ".md")  # noqa: E731
+    listing = walk()
+    (root / "b" / "c.md").write_text("longer text")
+    (root / "a.md").unlink()
+    (root / "b" / "e.md").write_text("new")
+    (root / "b" / "notes.txt").write_text("not content")
+    got = restat(root, listing, ["b/c.md", "a.md", "b/e.md", "b/notes.txt"], ".md")
+    assert got == walk() and list(got) == list(walk())  # the same files, in the walk's order
+    os.symlink(root / "z.md", root / "link.md")
+    (root / "new").mkdir()
+    for rel in ("link.md", "new", ".hidden.md", "b/../z.md"):
+        assert restat(root, listing, [rel], ".md") is None, rel

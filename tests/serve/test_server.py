@@ -364,3 +364,50 @@ def test_search_catches_up_after_the_pages_are_served(tmp_path):
         assert any(line.startswith("search index caught up") for line in s.lines)
     finally:
         s.stop()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".ssg-output.json"}
+
+
+def test_builds_told_what_changed_equal_builds_that_walk(tmp_path, monkeypatch):
+    """`ssg serve` tells its builds which content files the watcher saw change, and they do not
+    walk content/ again: after every kind of change, the preview equals a fresh build's."""
+    from ssg.serve.preview import PreviewBuild
+
+    site = write_site(tmp_path / "site")
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n[search]\nenabled = false\n')
+    world = site / "content" / "world"
+    preview = PreviewBuild(site)
+    assert preview.build(True)[0] == []
+    old = time.time() - 60
+
+    def write(path: Path, title: str, day: int = 3) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(ARTICLE.format(title=title, day=day, slug=path.stem), encoding="utf-8")
+        os.utime(path, (old, old))  # an old mtime: only the hint can tell the build
+
+    steps = [
+        (lambda: write(world / "first.md", "Edited headline", 1), ["world/first.md"]),
+        (lambda: write(world / "third.md", "A new one"), ["world/third.md"]),
+        (lambda: (world / "second.md").unlink(), ["world/second.md"]),
+        (lambda: (world / "third.md").rename(world / "fourth.md"), ["world/third.md", "world/fourth.md"]),
+        (lambda: write(site / "content" / "sport" / "match.md", "A match", 4), None),  # a new folder: walked
+        (lambda: write(world / "fourth.md", "Renamed and edited", 5), ["world/fourth.md"]),
+    ]
+    from ssg.build import driver
+
+    walks, walk = [], driver.scan
+    monkeypatch.setattr(driver, "scan", lambda *args, **kwargs: walks.append(1) or walk(*args, **kwargs))
+    for n, (change, touched) in enumerate(steps):
+        change()
+        walks.clear()
+        errors, _, summary = preview.build(False, touched)
+        assert errors == [], summary
+        assert len(walks) == (touched is None), n  # told what changed: content/ is not walked
+        fresh = tmp_path / f"fresh-{n}"
+        shutil.copytree(site / "content", fresh / "content")
+        shutil.copy(site / "site.toml", fresh / "site.toml")
+        assert PreviewBuild(fresh).build(True)[0] == []
+        assert _tree(site / ".ssg" / "serve") == _tree(fresh / ".ssg" / "serve"), (n, summary)
