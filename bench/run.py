@@ -74,20 +74,20 @@ def _tree_rss(root_pid: int) -> int:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS of the process tree in MB)."""
+def measure(cmd: list[str], cwd: Path, sample: bool = True) -> tuple[float, float]:
+    """(wall seconds, peak RSS of the process tree in MB; 0 when not ``sample``d)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     peak = 0
     done = threading.Event()
 
-    def sample():
+    def sample_memory():
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_rss(proc.pid))
             done.wait(0.02)
 
-    t = threading.Thread(target=sample, daemon=True)
+    t = threading.Thread(target=sample_memory if sample else done.wait, daemon=True)
     t.start()
     _, err = proc.communicate()
     elapsed = time.perf_counter() - started
@@ -99,14 +99,18 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 
 def median_of(runs: int, prepare, cmd, cwd) -> tuple[float, float]:
-    times, peaks = [], []
+    """(median wall seconds of ``runs`` runs, peak memory of one more run). Memory is sampled in
+    a run of its own: reading every process's /proc/PID/smaps_rollup 50 times a second takes
+    their memory maps' lock, and slowed many-threaded programs by up to a third on 2 cores
+    (Hugo's clean build of the reference archive: 8.4 s sampled, 6.1 s not)."""
+    times = []
     for i in range(runs):
         if prepare:
             prepare(i)
-        t, m = measure(cmd, cwd)
-        times.append(t)
-        peaks.append(m)
-    return statistics.median(times), max(peaks)
+        times.append(measure(cmd, cwd, sample=False)[0])
+    if prepare:
+        prepare(runs)
+    return statistics.median(times), measure(cmd, cwd)[1]
 
 
 # --- sites --------------------------------------------------------------------------------
@@ -264,17 +268,17 @@ def bench_reference(root: Path, n: int, pairs: int) -> dict:
     hugo, ssg = sites
     runs = {"hugo": (hugo, [binary, "--quiet", "--noBuildLock"]), "ssg": (ssg, SSG + ["build", "-q", "--clean"])}
     times: dict[str, list[tuple[float, float]]] = {"hugo": [], "ssg": []}
-    for i in range(pairs):
+    for i in range(pairs + 1):  # the last pair for memory alone (sampling it slows what it samples)
         for name, (site, cmd) in runs.items():
             aside = site / f"public.old-{i}"
             started = time.perf_counter()
             if (site / "public").exists():
                 (site / "public").rename(aside)
-            _, peak = measure(cmd, site)
+            _, peak = measure(cmd, site, sample=i == pairs)
             times[name].append((time.perf_counter() - started, peak))
             shutil.rmtree(aside, ignore_errors=True)
-    ratios = [s[0] / h[0] for h, s in zip(times["hugo"], times["ssg"])]
-    median = lambda v: (statistics.median(t for t, _ in v), max(m for _, m in v))  # noqa: E731
+    ratios = [s[0] / h[0] for h, s in zip(times["hugo"][:pairs], times["ssg"][:pairs])]
+    median = lambda v: (statistics.median(t for t, _ in v[:pairs]), v[pairs][1])  # noqa: E731
     return {"hugo clean build (reference)": median(times["hugo"]), "ssg clean build (reference)": median(times["ssg"]),
             "ssg / hugo, median of pairs": (statistics.median(ratios), 0.0)}
 
