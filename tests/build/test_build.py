@@ -3,7 +3,6 @@ hosting under a subpath, escaping, determinism, never-half-written output, error
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import email.utils
 import html
@@ -20,11 +19,8 @@ from pathlib import Path
 import pytest
 
 import ssg.publish.writer
-from ssg.build import BuildOptions, build_site
 from ssg.cli import main
-from ssg.config import load_config
-from ssg.problems import Problems
-from sitekit import NOW, article, build, html_files, leftovers, links, make_site, page, stats, tree, without_json_ld, write
+from sitekit import article, build, html_files, leftovers, links, make_site, page, stats, tree, without_json_ld, write
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sitekit import IMPORT_DATE, NOW, TOOLS, build, make_site, page, validators_home
+from sitekit import IMPORT_DATE, TOOLS, build, make_site, page, validators_home
 from ssg.content import article as cf
 from ssg.outputs import search
 from ssg.config import load_config

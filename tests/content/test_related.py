@@ -10,8 +10,6 @@ import dataclasses
 import datetime as dt
 import random
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

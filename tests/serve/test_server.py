@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from sitekit import Server, free_port
+from sitekit import Server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -110,7 +107,7 @@ def test_only_local_names_are_answered(server):
         status, body = fetch(port, "/", host)
         assert status == 200 and b"Headline second" in body, host
     for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1}", "127.0.0.1", f"127.0.0.2:{port}",
-                 f"x:1&host=attacker", f"localhost.evil.example:{port}", "", None):
+                 "x:1&host=attacker", f"localhost.evil.example:{port}", "", None):
         for path in ("/", "/world/first/", "/livereload.js", "/no-such-page/"):
             status, body = fetch(port, path, host)
             assert status == 403 and b"Headline" not in body and b"attacker" not in body, (host, path, status)
