@@ -383,41 +383,41 @@ def changed_files(state: BuildState, scanned: Scanned) -> list[str] | None:
     return changed
 
 
+def _as_left(setup: Setup, state: BuildState, present, scanned: Scanned) -> bool:
+    """Whether the output folder is as the last build left it, for the same settings and theme:
+    no commit to finish, nothing due since (a future article, the news window), no output
+    deleted by hand."""
+    due = state.get("next_due")
+    journal = setup.output.parent / f".{setup.output.name}.journal"
+    return (same_input(state, scanned) and not journal.exists()
+            and (not due or setup.now < dt.datetime.fromisoformat(due)) and not present.missing())
+
+
 def unchanged(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned,
               changed: list[str] | None) -> bool:
-    """Whether the last build's output is still exactly what this one would make: the same
-    input, nothing due since (a future article, the news window), no commit to finish, no
-    output deleted by hand."""
-    if scanned.fresh or not folder.previous or present is None or not same_input(state, scanned):
+    """Whether the last build's output is still exactly what this one would make: the folder
+    as it left it (``_as_left``) and no content file changed."""
+    if scanned.fresh or not folder.previous or present is None:
         return False
     if state.get("search_stale") and not setup.options.search_later:
         return False  # `ssg serve` left parts of the index to be made
-    due = state.get("next_due")
-    journal = setup.output.parent / f".{setup.output.name}.journal"
-    return (not journal.exists() and (not due or setup.now < dt.datetime.fromisoformat(due))
-            and changed == [] and not present.missing())
+    return changed == [] and _as_left(setup, state, present, scanned)
 
 
 def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, scanned: Scanned,
                    changed: list[str] | None) -> Plan | None:
     """The plan of a build whose only change is the text of a few articles (``edits.py``): the
     outputs that show them; None when anything else changed (then the whole site is planned)."""
-    if setup.options.clean or folder.full or not folder.previous or present is None or scanned.fresh_theme:
-        return None
-    due = state.get("next_due")
-    journal = setup.output.parent / f".{setup.output.name}.journal"
-    if (not same_input(state, scanned) or journal.exists() or (due and setup.now >= dt.datetime.fromisoformat(due))
-            or present.missing()):
-        return None
-    if not changed:
+    if (setup.options.clean or folder.full or not folder.previous or present is None or scanned.fresh_theme
+            or not changed or not _as_left(setup, state, present, scanned)):
         return None
     from ssg.build.edits import plan_edit
 
     edit = plan_edit(setup, state, changed, scanned.listing, folder.previous)
     if edit is None:
         return None
-    return Plan(edit.outputs, int(state.get("pages") or 0), edit.terms, None, due or "", edit.views, edit.search_parts,
-                edit.articles, edit.snapshot, edit=True, parsed=edit.parsed)
+    return Plan(edit.outputs, int(state.get("pages") or 0), edit.terms, None, state.get("next_due") or "", edit.views,
+                edit.search_parts, edit.articles, edit.snapshot, edit=True, parsed=edit.parsed)
 
 
 # --- collect ----------------------------------------------------------------------------------
@@ -617,7 +617,6 @@ def _make_all(maker, todo: list[Output], publisher, html: _Html, state: BuildSta
     if jobs <= 1 or len(todo) < PARALLEL_MIN:
         return _make_chunk(maker, todo, publisher)
     state_file = state.path
-    maker.templates.warm()
 
     def work(chunk):
         # A forked worker: its own SQLite connection, its own counts, the files it staged.

@@ -43,6 +43,16 @@ _PLAIN_STARTS = frozenset("\"'‘“(")
 _PARAGRAPH_BREAK = re.compile(r"\n\n+")  # (not \n{2,}: ten times slower to split with)
 
 
+def _plain_line(line: str, inline_markup: bool = False) -> bool:
+    """Whether a (non-empty) line starts as plain text does: with a letter, a digit or an
+    opening quote or bracket (with ``inline_markup``, also an emphasis or a link), but not as an
+    ordered list item; and does not end with a space (a hard break)."""
+    c = line[0]
+    if line[-1] == " " or (c.isdigit() and _ORDERED_ITEM.match(line)):
+        return False
+    return c.isalnum() or c in _PLAIN_STARTS or (inline_markup and c in "*[" and len(line) > 1 and not line[1].isspace())
+
+
 def plain_html(text: str) -> str | None:
     """The HTML mistune (escaping, with ssg's plugins) makes of ``text`` when it is plain
     paragraphs (see above); None when it is not."""
@@ -52,11 +62,8 @@ def plain_html(text: str) -> str | None:
     if not text:
         return None
     for line in text.split("\n"):
-        if line:
-            c = line[0]
-            if (line[-1] == " " or not (c.isalnum() or c in _PLAIN_STARTS)
-                    or (c.isdigit() and _ORDERED_ITEM.match(line))):
-                return None
+        if line and not _plain_line(line):
+            return None
     return "".join(f"<p>{p}</p>\n" for p in _PARAGRAPH_BREAK.split(text.replace('"', "&quot;")))
 
 
@@ -105,16 +112,10 @@ def _simple_inline(text: str) -> str | None:
 
 
 def _simple_lines(lines: list[str]) -> str | None:
-    """A paragraph's lines: each must start as plain text does (see ``plain_html``) or with an
-    emphasis or a link, and none may end with a space (a hard break)."""
-    for line in lines:
-        if not line or line[-1] == " ":
-            return None
-        c = line[0]
-        if not (c.isalnum() or c in _PLAIN_STARTS or (c in "*[" and len(line) > 1 and not line[1].isspace())):
-            return None
-        if c.isdigit() and _ORDERED_ITEM.match(line):
-            return None
+    """A paragraph's lines: each must start as plain text does or with an emphasis or a link,
+    and none may end with a space (``_plain_line``)."""
+    if not all(line and _plain_line(line, inline_markup=True) for line in lines):
+        return None
     return _simple_inline("\n".join(lines))
 
 

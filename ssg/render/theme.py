@@ -105,16 +105,6 @@ class Templates:
         self.env, self.problems, self.site = env, problems, site_view
         self.failed: set[str] = set()
 
-    def warm(self) -> None:
-        """Every template of the theme loaded (compiled, or read from the bytecode cache) now:
-        before workers are forked, so that none of them (nor one forked in its place) loads them
-        again. A template that cannot be loaded is left for ``render`` to report."""
-        for name in self.env.list_templates(filter_func=lambda n: not n.startswith(".")):
-            try:
-                self.env.get_template(name)
-            except Exception:  # noqa: BLE001 - reported by render, where it is used
-                pass
-
     def render(self, template: str, source: str, **context) -> bytes | None:
         import traceback
 

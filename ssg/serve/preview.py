@@ -1,4 +1,4 @@
-"""What ``ssg serve``'s build process does (``builder.py`` runs it): import and build into
+"""What ``ssg serve``'s build process does (``worker.py`` runs it): import and build into
 ``.ssg/serve/`` with the search index left for later, then, between requests, bring the index
 up to date one part at a time.
 
@@ -73,13 +73,12 @@ class PreviewBuild:
                 self.import_problems = found.items
                 listing = None  # the import may have written content files
             problems.extend(self.import_problems)  # still true: no seed changed since
-            if config.content_dir.strip("/") != "content":  # (the watcher watches content/)
-                touched = None
-            if listing is not None and touched is not None:
-                listing = restat(self.site / config.content_dir, listing, touched, ".md")
+            hint = None  # the content listing, when the watcher says which files to look at again
+            if listing is not None and touched is not None and config.content_dir.strip("/") == "content":
+                hint = restat(self.site / config.content_dir, listing, touched, ".md")  # (it watches content/)
             report = build_site(self.site, serve_config, problems,
                                 BuildOptions(drafts=self.drafts, future=self.future, replace_output=True, search_later=True,
-                                             listing=listing if touched is not None else None))
+                                             listing=hint))
             self.listing = report.listing if report.published else None
             self.base_path = Urls.from_config(config).base_path
             self.search_pending = self.search_pending or report.search_stale

@@ -9,7 +9,7 @@ errors in the page; fixing the file recovers with another reload.
 
 The site is built into ``.ssg/serve/`` (never into public/), with the same base_url, and
 served under that URL's path, by a build process of its own kept warm between rebuilds
-(``builder.py``: this process runs threads and must not fork). Pages are published and the
+(``worker.py``: this process runs threads and must not fork). Pages are published and the
 browser reloaded first; the search index catches up in the background, and the search page
 says so meanwhile. The reload script is injected here, per response, so built output never
 contains it.
