@@ -1,4 +1,4 @@
-"""The README's "Figures": the real BBC corpus (../shared/corpora/bbc, never copied into the
+"""docs/performance.md, "Figures": the real BBC corpus (../shared/corpora/bbc, never copied into the
 project) imported and built, with search on (ssg's defaults) and off.
 
     python bench/bbc_figures.py [--runs 3] [--root /tmp/ssg-bbc]

@@ -28,10 +28,15 @@ class Console:
             print(message, flush=True)
 
     def problems(self, problems: Problems, site: Path | None = None) -> None:
+        """Errors always; warnings (``path: warning: …``) and notes (``path: …``: what was done
+        unasked, such as a draft left out) unless -q."""
         for p in problems.items:
             p = p.under(site) if site else p
             if p.severity == "error":
                 print(f"{p}", file=sys.stderr)
+            elif p.severity == "note":
+                if self.verbosity >= 0:
+                    print(f"{p}", file=sys.stderr)
             elif self.verbosity >= 0:
                 where = f"{p.path}:{p.line}" if p.line else p.path
                 print(f"{where}: warning: {p.message}", file=sys.stderr)
@@ -54,18 +59,34 @@ def _port(value: str) -> int:
     return port
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """The parser of one subcommand. argparse hands arguments a subcommand does not know up to
+    the top-level parser, whose usage line (``usage: ssg [-h] [--version] COMMAND ...``) says
+    nothing of the options that were meant: here the subcommand reports them itself, with its
+    own usage (``usage: ssg build ...``, ``ssg build: error: unrecognized arguments: ...``)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    verbosity.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
+    common = argparse.ArgumentParser(add_help=False, parents=[verbosity])
     common.add_argument("--site", type=Path, help="the site folder (default: nearest folder upward with site.toml)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="say more")
-    common.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
 
     parser = argparse.ArgumentParser(prog="ssg", description="A static site generator for news archives.")
     parser.add_argument("--version", action="version", version=f"ssg {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
-    p = sub.add_parser("init", parents=[common], help="create a new site in DIR")
-    p.add_argument("dir", type=Path, help="folder for the new site (created if missing)")
+    p = sub.add_parser("init", parents=[verbosity], help="create a new site in DIR")  # no --site: it makes one
+    p.add_argument("dir", help="folder for the new site (created if missing)")
+    _add_new(sub, common)
+    _add_theme(sub, common)
 
     for name, helptext in (("import", "turn seeds/ into Markdown in content/"), ("build", "import, then render the site into public/")):
         p = sub.add_parser(name, parents=[common], help=helptext)
@@ -101,6 +122,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_new(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("new", parents=[common], help="write a new article's content file, ready to edit",
+                       description="Write content/<section>/<slug>.md with its front matter and a placeholder "
+                                   "paragraph, and print its path. Never overwrites a file.")
+    p.add_argument("headline", help="the article's title, exactly as the page shows it")
+    p.add_argument("--section", required=True, help="its section, e.g. Politics (folder: content/politics/)")
+    p.add_argument("--tags", action="append", default=[], metavar="A,B",
+                   help='tags, separated by commas: "Transport, Local government"')
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="one tag (repeatable)")
+    p.add_argument("--author", action="append", default=[], metavar="NAME", help="an author (repeatable)")
+    p.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
+                   help="its date, at midnight in the site's time zone (default: now)")
+    p.add_argument("--slug", help="its URL's last part (default: from the headline; -2, -3... when taken)")
+    p.add_argument("--draft", action="store_true", help="draft: true (left out of the site unless --drafts)")
+
+
+def _add_theme(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("theme", help="work with themes: `ssg theme copy` to edit the built-in one")
+    actions = p.add_subparsers(dest="theme_command", metavar="ACTION", required=True)
+    p = actions.add_parser("copy", parents=[common], help="copy the built-in theme into the site, to edit it",
+                           description="Copy the built-in theme's templates/, static/ and theme.toml into the "
+                                       "site. A site's own themes/NAME is found before the built-in theme of "
+                                       "that name. Never overwrites a folder.")
+    p.add_argument("--to", metavar="themes/NAME", help="where, relative to the site (default: themes/default, "
+                                                       "used at once with no change to site.toml)")
+
+
 def entry() -> None:
     """The `ssg` command: ``main``, then exit at once. Python would otherwise free every object
     of the build one by one before exiting, which costs more than a small rebuild's own work."""
@@ -128,10 +176,11 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     console = Console(args.verbose - args.quiet)
     try:
         if args.command == "init":
-            from ssg.scaffold import init_site
+            from ssg.scaffold import init_site, next_steps
 
-            created = init_site(args.dir)
-            console.info(f"created a new site in {created}")
+            created = init_site(Path(args.dir))
+            for line in [f"created a new site in {created}", *next_steps(args.dir, created, Path.cwd())]:
+                console.info(line)
             return EXIT_OK
         if args.command == "check" and args.dir is not None:  # any folder, no site needed
             from ssg.check import run_dir
@@ -144,6 +193,10 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
             problems = Problems()
             lines = import_module(f".{args.command}", __package__).run(site, args, problems, say=console.info)
             return _finish(console, lines, problems, site)
+        if args.command == "new":
+            return _new(console, site, args)
+        if args.command == "theme":
+            return _theme_copy(console, site, args)
         if args.command == "serve":
             from ssg.serve.server import serve
 
@@ -170,6 +223,33 @@ def _finish(console: Console, lines: list[str], problems: Problems, site: Path |
     for line in lines:
         console.info(line)
     return EXIT_PROBLEMS if problems.errors else EXIT_OK
+
+
+def _new(console: Console, site: Path, args) -> int:
+    from ssg.content.new import NewArticle, create_article, split_names
+
+    request = NewArticle(args.headline, args.section, split_names(args.tags, args.tag), split_names([], args.author),
+                         args.date, args.slug, args.draft)
+    problems = Problems()
+    path = create_article(site, request, problems)
+    return _finish(console, [_shown(path)], problems, site)
+
+
+def _theme_copy(console: Console, site: Path, args) -> int:
+    from ssg.render.copy_theme import copy_theme
+
+    copied = copy_theme(site, args.to)
+    console.info(f"copied the {copied.name} theme ({copied.files} files) to {copied.destination}: "
+                 "edit its templates/ and static/; ssg serve shows each change")
+    if copied.site_toml_line:
+        console.info(f"to use it, put this line in site.toml: {copied.site_toml_line}")
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    cwd = Path.cwd().resolve()
+    return path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else str(path)
 
 
 def _site(args) -> Path:

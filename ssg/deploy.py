@@ -80,7 +80,7 @@ def choose_target(config: Config, name: str | None) -> tuple[str, DeployTarget]:
     targets = config.deploy
     if not targets:
         raise SsgError([Problem("site.toml", None, "no deploy target: add a [deploy.NAME] table "
-                                                   "(see the README, \"Deploying\")")])
+                                                   "(see docs/deploying.md)")])
     if name is not None:
         if name not in targets:
             near = difflib.get_close_matches(name, list(targets), n=1)

@@ -2,6 +2,10 @@
 
 Every stage reports bad input as a Problem (``path[:line]: message``) and carries on; the CLI
 decides the exit status from what was collected. Nothing here raises for bad input.
+
+Three severities: an error fails the command; a warning is bad input that was worked around; a
+note says what was done that nobody asked for out loud (an article left out as a draft), so
+that nothing happens silently. Only errors change the exit status.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ class Problem(NamedTuple):
     path: str
     line: int | None
     message: str
-    severity: str = "error"  # "error" or "warning"
+    severity: str = "error"  # "error", "warning" or "note"
 
     def under(self, root) -> "Problem":
         """The same problem with its path shown relative to ``root`` when it lies inside it
@@ -42,6 +46,10 @@ class Problems:
     def warning(self, path: str, message: str, line: int | None = None) -> None:
         self.items.append(Problem(str(path), line, message, "warning"))
 
+    def note(self, path: str, message: str, line: int | None = None) -> None:
+        """Not a problem with the input: what the build did with it (neither error nor warning)."""
+        self.items.append(Problem(str(path), line, message, "note"))
+
     def extend(self, other: "Problems | list[Problem]") -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
@@ -52,6 +60,10 @@ class Problems:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "note"]
 
 
 class SsgError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from importlib import resources
 from pathlib import Path
 
@@ -22,3 +23,14 @@ def init_site(folder: Path) -> Path:
     if not gitignore.exists():
         gitignore.write_text("/public/\n/.ssg/\n", encoding="utf-8")
     return folder
+
+
+def next_steps(typed: str, created: Path, cwd: Path) -> list[str]:
+    """What to run after ``ssg init``: the first hour's three commands, the folder named as it
+    was typed (quoted for the shell when it must be), and no ``cd`` into the current folder."""
+    lines = ["next steps:"]
+    if created != cwd.resolve():
+        lines.append(f"  cd {shlex.quote(typed)}")
+    lines += ['  ssg new "Your first headline" --section News',
+              "  ssg serve            # preview at http://127.0.0.1:8000/, reloads on every change"]
+    return lines

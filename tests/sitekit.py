@@ -384,5 +384,11 @@ _JSON_LD = re.compile(r'<script type="application/ld\+json">([^<]*)</script>')
 
 def without_json_ld(doc: str) -> str:
     """The page without its JSON-LD data blocks (inert data, not script: ssg/render/metadata.py),
-    each checked to hold no '<' that could end it early."""
-    return _JSON_LD.sub("", doc)
+    each checked to hold no '<' that could end it early, and without the theme's own scripts:
+    empty elements loading a fingerprinted .js file of the site (``asset()``), which no text
+    from an article can make (its quotes and angle brackets are escaped)."""
+    return _THEME_SCRIPT.sub("", _JSON_LD.sub("", doc))
+
+
+_THEME_SCRIPT = re.compile(r'<script (?:type="module" )?src="/(?:[a-z0-9-]+/)*[a-z0-9-]+\.[0-9a-f]{10}\.js"'
+                           r'(?: defer)?></script>')

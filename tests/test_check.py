@@ -3,6 +3,7 @@ a subpath, and catches each kind of breakage with a message naming the page and 
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -246,17 +247,20 @@ def test_cli_check(run_cli, tmp_path):
     result = run_cli(site, "check")
     assert result.code == 0 and result.err == ""
     assert result.out.startswith("checked 25 pages, ") and ": no problems (" in result.out
-    (site / "public" / "style.css").unlink()
+    page404 = (site / "public" / "404.html").read_text().splitlines()
+    line, css = next((n, m.group(1)) for n, text in enumerate(page404, 1)
+                     if (m := re.search(r'<link rel="stylesheet" href="/news/(style\.[0-9a-f]{10}\.css)">', text)))
+    (site / "public" / css).unlink()  # the fingerprinted stylesheet every page links
     result = run_cli(site, "check")
     assert result.code == 1
     errors = result.err.splitlines()
-    assert errors[0] == "public/404.html:17: broken stylesheet /news/style.css (no public/style.css)"
-    assert errors[-1].startswith("public: broken stylesheet /news/style.css (no public/style.css) on ")
+    assert errors[0] == f"public/404.html:{line}: broken stylesheet /news/{css} (no public/{css})"
+    assert errors[-1].startswith(f"public: broken stylesheet /news/{css} (no public/{css}) on ")
     assert "problems (" in result.out
     # --dir: any folder; the base URL is the home page's canonical unless given.
     result = run_cli(tmp_path, "check", "--dir", site / "public")
-    assert result.code == 1 and f"{site / 'public'}/404.html:17: broken stylesheet" in result.err
-    (site / "public" / "style.css").write_text("")
+    assert result.code == 1 and f"{site / 'public'}/404.html:{line}: broken stylesheet" in result.err
+    (site / "public" / css).write_text("")
     result = run_cli(tmp_path, "check", "--dir", site / "public")
     assert result.code == 0, result.err
     result = run_cli(tmp_path, "check", "--dir", site / "public", "--base-url", "https://example.org/")

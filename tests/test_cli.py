@@ -166,3 +166,29 @@ def test_invalid_config_reports_all_errors(run_cli, tmp_path, make_site):
         "site.toml: page_size: expected an integer, got 'a'",
     ]
     assert not (site / "content").exists()  # nothing imported with a broken config
+
+
+def test_a_usage_error_shows_the_commands_own_usage(run_cli, tmp_path, make_site):
+    site = make_site(tmp_path)
+    for args, usage, error in (
+        (["build", "--dry-run"], "usage: ssg build ", "ssg build: error: unrecognized arguments: --dry-run"),
+        (["serve", "--port", "x"], "usage: ssg serve ", "ssg serve: error: argument --port: expected a port number, got 'x'"),
+        (["init"], "usage: ssg init ", "ssg init: error: the following arguments are required: dir"),
+        (["theme", "copy", "--force"], "usage: ssg theme copy ", "ssg theme copy: error: unrecognized arguments: --force"),
+        (["new", "Headline"], "usage: ssg new ", "ssg new: error: the following arguments are required: --section"),
+    ):
+        result = run_cli(site, *args)
+        assert result.code == 2 and result.out == "", args
+        assert result.err.startswith(usage) and result.err.endswith(f"\n{error}\n"), result.err
+        assert "COMMAND" not in result.err and "Traceback" not in result.err
+    assert not (site / "public").exists()
+
+
+def test_init_takes_no_site_option(run_cli, tmp_path):
+    result = run_cli(tmp_path, "init", "--help")
+    assert result.code == 0 and "--site" not in result.out and "-q" in result.out and "-v" in result.out
+    result = run_cli(tmp_path, "init", "news", "--site", "x")
+    assert result.code == 2 and "ssg init: error: unrecognized arguments: --site x" in result.err
+    assert not (tmp_path / "news").exists()
+    for command in ("new", "theme copy", "build"):  # the others keep it
+        assert "--site" in run_cli(tmp_path, *command.split(), "--help").out

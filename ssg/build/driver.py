@@ -39,7 +39,7 @@ from ssg.publish.writer import (MARKER, Claims, FullPublisher, IncrementalPublis
                      read_marker, recover, remove_empty_folders)
 from ssg.parallel import chunked, fan_out
 from ssg.problems import Problem, Problems, SsgError
-from ssg.content.collect import Collected, collect, read_body, scan
+from ssg.content.collect import Collected, collect, note_left_out, read_body, scan
 from ssg.build.state import BuildState, output_paths, state_path
 from ssg.keys import digest
 from ssg.render.theme import Theme, find_theme
@@ -124,15 +124,30 @@ class BuildReport:
     search_stale: bool = False  # (search_later) parts of the search index wait to be made again
     output: str = "public"  # the output folder, as site.toml names it
     listing: dict | None = None  # the content files' stats this build saw
+    drafts: int = 0  # articles left out as drafts (no --drafts)
+    future: int = 0  # articles left out as dated in the future (no --future)
 
-    def summary(self) -> str:
+    def summary(self, kept: str | None = None) -> str:
+        """The build's one line. ``kept``: what a failed build leaves to be seen, for a caller
+        whose output folder is not the one readers see (``ssg serve``'s preview); by default
+        the output folder, exactly as it was."""
         folder = self.output.rstrip("/") + "/"
         if self.nothing_changed:
-            return f"nothing changed: {folder} is up to date ({self.seconds:.2f} s)"
+            return f"nothing changed: {folder} is up to date{self._left_out()} ({self.seconds:.2f} s)"
         if not self.published:
-            return f"build failed: {folder} left as it was ({self.seconds:.2f} s)"
+            return f"build failed: {kept or f'{folder} left as it was'} ({self.seconds:.2f} s)"
         return (f"built {self.pages:,} pages, {self.files:,} files: {self.rendered:,} rendered, "
-                f"{self.written:,} written, {self.removed:,} removed, {self.reused:,} unchanged ({self.seconds:.2f} s)")
+                f"{self.written:,} written, {self.removed:,} removed, {self.reused:,} unchanged{self._left_out()} "
+                f"({self.seconds:.2f} s)")
+
+    def _left_out(self) -> str:
+        """What the summary says of the articles left out: ", 2 left out: 1 draft, 1 in the
+        future"; nothing when none was."""
+        if not self.drafts and not self.future:
+            return ""
+        why = [f"{self.drafts:,} draft{'' if self.drafts == 1 else 's'}" if self.drafts else "",
+               f"{self.future:,} in the future" if self.future else ""]
+        return f", {self.drafts + self.future:,} left out: " + ", ".join(w for w in why if w)
 
 
 # --- the values the phases pass on --------------------------------------------------------------
@@ -188,6 +203,7 @@ class Plan(NamedTuple):
     snapshot: dict[str, bytes]  # what an edit-only build starts from (state.blob)
     edit: bool = False  # only the outputs an edit touches were planned: every other output is kept
     parsed: dict = None  # relpath -> (stat, article, fingerprint, row) read on this run
+    left_out: tuple = ()  # (relpath, reason, date) of the drafts and future articles not published
 
 
 class Made(NamedTuple):
@@ -215,9 +231,10 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         report.listing = scanned.listing
         timings("scan")
         changed = changed_files(state, scanned) if folder.previous else None
-        if unchanged(setup, state, folder, present, scanned, changed):
+        if unchanged(setup, state, folder, present, scanned, changed) and (left := left_out_of(state)) is not None:
             report.nothing_changed = report.published = True
             recover(setup.output)  # what a killed build left beside the folder goes even when nothing changed
+            tell_left_out(setup, left, problems, report)
         else:
             gc.disable()  # collecting and planning make many objects and no cycles (see collect_archive)
             plan, dropped = plan_edit_only(setup, state, folder, present, scanned, changed), ()
@@ -230,6 +247,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             else:
                 report.edit_only = True
                 timings("plan an edit")
+            tell_left_out(setup, plan.left_out, problems, report)
             gc.freeze()  # forked workers neither walk nor touch (copy) these objects
             if gc_was_on:
                 gc.enable()
@@ -413,11 +431,30 @@ def plan_edit_only(setup: Setup, state: BuildState, folder: Folder, present, sca
         return None
     from ssg.build.edits import plan_edit
 
-    edit = plan_edit(setup, state, changed, scanned.listing, folder.previous)
+    left = left_out_of(state)  # (an edit changes none: it neither moves nor publishes an article)
+    edit = plan_edit(setup, state, changed, scanned.listing, folder.previous) if left is not None else None
     if edit is None:
         return None
     return Plan(edit.outputs, int(state.get("pages") or 0), edit.terms, None, state.get("next_due") or "", edit.views,
-                edit.search_parts, edit.articles, edit.snapshot, edit=True, parsed=edit.parsed)
+                edit.search_parts, edit.articles, edit.snapshot, edit=True, parsed=edit.parsed, left_out=left)
+
+
+def left_out_of(state: BuildState) -> list | None:
+    """The articles the last build left out (drafts, future ones), as it remembered them; None
+    when it did not (a state from before they were remembered): then the site is planned."""
+    data = state.blob("left_out")
+    try:
+        return None if data is None else marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
+def tell_left_out(setup: Setup, left_out, problems: Problems, report: BuildReport) -> None:
+    """A note for each article left out, on every build (one that collects nothing too, from
+    what the state remembers), and their count in the summary."""
+    note_left_out(setup.config.content_dir, left_out, problems)
+    report.drafts = sum(1 for _, reason, _ in left_out if reason == "draft")
+    report.future = len(left_out) - report.drafts
 
 
 # --- collect ----------------------------------------------------------------------------------
@@ -439,7 +476,7 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                  timings) -> Plan:
     """Every output of the site with its key: pages, feeds, site files, static files."""
     from ssg.outputs import sitemap
-    from ssg.outputs.kinds import Planner, display_terms, global_key, make_globals, plan_static
+    from ssg.outputs.kinds import Planner, display_terms, global_key, make_globals, plan_static, published_names
     from ssg.content.related import compute as compute_related
     from ssg.render.views import Views
 
@@ -452,23 +489,27 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                               maybe_changed=set(collected.parsed), jobs=setup.jobs)
     timings("related")
     terms, fps = display_terms(config, archive, collected.fps)
-    structure = structure_of(archive, global_key(__version__, config, setup.urls, _templates_key(setup), archive))
+    # Static files first: their published (fingerprinted) names are in every page (asset()).
+    roots = lambda folder: (real(setup.site),) if folder.parent == setup.site else (real(setup.site), real(folder.parent))
+    static = plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
+                         lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)))
+    assets = published_names(static)
+    key = global_key(__version__, config, setup.urls, _templates_key(setup), archive, assets)
+    structure = structure_of(archive, key, assets)
     g = make_globals(config, setup.urls, structure)
     views = Views(g)
     planner = Planner(g, archive, fps, related.links, views)
     pages = planner.pages()
     news = sitemap.news_selection(archive.articles.values(), setup.now) if config.news.news_sitemap else None
-    outputs = pages + planner.feeds() + planner.site_files(pages, news)
-    roots = lambda folder: (real(setup.site),) if folder.parent == setup.site else (real(setup.site), real(folder.parent))
-    outputs += plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
-                           lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)))
+    outputs = pages + planner.feeds() + planner.site_files(pages, news) + static
     dues = [t for t in (collected.next_due, sitemap.news_due(news) if news else None) if t is not None]
     parts = planner.search_parts() if setup.indexer is not None else []
     snapshot = {"structure": marshal.dumps(structure), "terms": marshal.dumps(terms),
-                "search": marshal.dumps(search_snapshot(parts, archive, views))}
+                "search": marshal.dumps(search_snapshot(parts, archive, views)),
+                "left_out": marshal.dumps([tuple(item) for item in collected.left_out])}
     timings("plan")
     return Plan(outputs, len(pages), terms, related, min(dues).isoformat() if dues else "", views, parts,
-                archive.articles, snapshot, parsed=collected.parsed)
+                archive.articles, snapshot, parsed=collected.parsed, left_out=collected.left_out)
 
 
 def search_snapshot(parts, archive, views) -> list:

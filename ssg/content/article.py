@@ -247,6 +247,10 @@ class Article:
     image: str | None = None  # front matter `image`: a URL or a site path
     words: int = 0  # words in the body
     terms: tuple[str, ...] = ()  # the body's most frequent content words, for related stories
+    # Front matter `image_alt` and `image_caption`: the picture described for those who cannot see
+    # it, and its caption (credit) as the page shows it; None when not given.
+    image_alt: str | None = None
+    image_caption: str | None = None
 
 
 def body_hash(body: str) -> str:
@@ -307,7 +311,7 @@ def article_to_json(a: Article) -> str:
     return json.dumps(
         [a.relpath, a.title, a.date.isoformat(), a.section, a.section_slug, a.slug, a.summary,
          a.body_hash, a.draft, a.source, extra, a.tags, a.authors, a.updated.isoformat() if a.updated else None,
-         a.image, a.words, a.terms],
+         a.image, a.words, a.terms, a.image_alt, a.image_caption],
         ensure_ascii=False, separators=(",", ":"),
     )
 
@@ -321,11 +325,11 @@ _new, _set_dict, _from_iso, _intern = object.__new__, object.__setattr__, dt.dat
 
 def article_from_row(row: list) -> Article:
     """The article of a stored row (``article_to_json``). Made without the dataclass's
-    ``__init__`` (a frozen one sets each of the 17 fields through ``object.__setattr__``): an
+    ``__init__`` (a frozen one sets each of the 19 fields through ``object.__setattr__``): an
     incremental build loads every article of the archive, and this is ~40% faster.
     ``tests/test_content.py`` checks that every field is set, as the constructor would."""
     (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, (tagged, extra),
-     tags, authors, updated, image, words, terms) = row
+     tags, authors, updated, image, words, terms, image_alt, image_caption) = row
     article = _new(Article)
     _set_dict(article, "__dict__", {
         "relpath": relpath, "title": title, "date": _from_iso(date), "section": section,
@@ -335,7 +339,7 @@ def article_from_row(row: list) -> Article:
         # and make related.py's counting over them several times faster.
         "tags": tuple(map(_intern, tags)), "authors": tuple(authors),
         "updated": _from_iso(updated) if updated else None, "image": image, "words": words,
-        "terms": tuple(map(_intern, terms)),
+        "terms": tuple(map(_intern, terms)), "image_alt": image_alt, "image_caption": image_caption,
     })
     return article
 
@@ -347,7 +351,7 @@ def row_fingerprint(row: str) -> str:
 
 
 KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", "tags", "authors", "updated", "image",
-              SEED_HASH, IMPORT_HASH}
+              "image_alt", "image_caption", SEED_HASH, IMPORT_HASH}
 
 
 def read_front_source(path: Path) -> str | None:

@@ -183,6 +183,20 @@ class _Checker:
         self.problems.error(self.shown, message, line if key is None else _line_of(self.doc.text, key))
         self.ok = False
 
+    def warning(self, message: str, key: str) -> None:
+        self.problems.warning(self.shown, message, _line_of(self.doc.text, key))
+
+    def caption(self, key: str) -> str | None:
+        """An optional text about the image (``image_alt``, ``image_caption``): anything but a
+        string is reported and ignored, as the page is fine without it; blank is none."""
+        value = self.doc.meta.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.warning(f"{key}: expected text, got {_kind(value)}; ignored", key)
+            return None
+        return value.strip() or None
+
     def date(self, key: str, tz) -> dt.datetime | None:
         try:
             return cf.parse_date(self.doc.meta[key], tz)
@@ -194,6 +208,8 @@ class _Checker:
         value = self.doc.meta.get(key)
         if value is None:
             return ()
+        if isinstance(value, str) and "," in value:
+            self._one_name(key, value)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
@@ -205,6 +221,13 @@ class _Checker:
             if name:
                 seen.setdefault(slugify(name, fallback="term"), name)
         return tuple(seen.values())
+
+    def _one_name(self, key: str, value: str) -> None:
+        """``tags: Transport, Local government`` is one tag named with a comma, which is seldom
+        what was meant: it is kept as written, and the list that was probably meant is shown."""
+        one = {"tags": "tag", "authors": "author"}.get(key, "name")
+        names = ", ".join(n for n in (" ".join(part.split()) for part in value.split(",")) if n)
+        self.warning(f'{key}: "{value}" became one {one}; for several write a list: {key}: [{names}]', key)
 
 
 def read_article(path: Path, relpath: str, config: Config, problems: Problems) -> tuple[cf.Article, str] | None:
@@ -229,21 +252,21 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     image = meta.get("image")
     if image is not None and not isinstance(image, str):
         check.error(f"image: expected a URL or path, got {_kind(image)}", "image")
+    image_alt, image_caption = check.caption("image_alt"), check.caption("image_caption")
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         check.error(f"draft: expected true or false, got {_kind(draft)}", "draft")
     if not check.ok:
         return None
 
-    folder = Path(relpath).parent.as_posix()
-    section = str(meta.get("section") or (folder if folder != "." else "News")).strip()
+    section, section_slug, slug = place_of(relpath, meta)
     return cf.Article(
         relpath=relpath,
         title=title.strip(),
         date=date,
         section=section,
-        section_slug=slugify(section, fallback="section"),
-        slug=slugify(str(meta.get("slug") or Path(relpath).stem), fallback=Path(relpath).stem),
+        section_slug=section_slug,
+        slug=slug,
         summary=str(meta.get("summary") or "").strip(),
         body_hash=cf.body_hash(body),
         draft=draft,
@@ -255,7 +278,19 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         image=image.strip() or None if isinstance(image, str) else None,
         words=len(body.split()),
         terms=terms_of(title, body) if config.related.count else (),  # only related stories use them
+        image_alt=image_alt,
+        image_caption=image_caption,
     ), body
+
+
+def place_of(relpath: str, meta: dict) -> tuple[str, str, str]:
+    """Where a content file is published: (section, section slug, slug). The section is the
+    front matter's, else the file's folder (else "News"); the slug the front matter's, else the
+    file's name. ``ssg new`` asks the same of every file, to find a free URL."""
+    path = Path(relpath)
+    folder = path.parent.as_posix()
+    section = str(meta.get("section") or (folder if folder != "." else "News")).strip()
+    return section, slugify(section, fallback="section"), slugify(str(meta.get("slug") or path.stem), fallback=path.stem)
 
 
 def parsed_stat(size: int, mtime: int, config: Config) -> str:
@@ -310,6 +345,26 @@ class Collected(NamedTuple):
     next_due: dt.datetime | None  # the earliest future-dated article left out
     fps: dict[str, str]  # relpath -> fingerprint (a hash of its stored row) of every article collected
     dropped: tuple[str, ...] = ()  # articles the state knew whose files are gone
+    left_out: tuple["LeftOut", ...] = ()  # drafts and future-dated articles, in path order
+
+
+class LeftOut(NamedTuple):
+    """An article that parsed but is not published by this build: plain values, so the build
+    state can remember them for the builds that do not collect (an edit, nothing changed)."""
+
+    relpath: str
+    reason: str  # "draft" or "future"
+    date: str  # its date as written (YYYY-MM-DD), for a future one
+
+
+def note_left_out(content_dir: str, left_out, problems: Problems) -> None:
+    """One note per article left out, so that none disappears without a word."""
+    for relpath, reason, date in left_out:
+        shown = f"{content_dir.rstrip('/')}/{relpath}"
+        if reason == "draft":
+            problems.note(shown, "a draft: left out (--drafts to include)")
+        else:
+            problems.note(shown, f"dated {date}, in the future: left out (--future to include)")
 
 
 def collect(
@@ -336,6 +391,7 @@ def collect(
             parsed[relpath] = (stats[relpath], article, fp, row)
     found: list[cf.Article] = []
     fps: dict[str, str] = {}
+    left_out: list[LeftOut] = []
     next_due = None
     for relpath in listing:
         entry = parsed.get(relpath) or known.get(relpath)
@@ -344,9 +400,11 @@ def collect(
         article = entry[1]
         fps[relpath] = entry[2]
         if article.draft and not drafts:
+            left_out.append(LeftOut(relpath, "draft", article.date.date().isoformat()))
             continue
         if article.date > now and not future:
             next_due = article.date if next_due is None else min(next_due, article.date)
+            left_out.append(LeftOut(relpath, "future", article.date.date().isoformat()))
             continue
         found.append(article)
     found.sort(key=_sort_key)
@@ -366,4 +424,5 @@ def collect(
     )
     archive = Archive(articles, sections, tags=_terms(found, "tags"), authors=_terms(found, "authors"),
                       years=_years(found) if config.archives.enabled else ())  # nothing shows them otherwise
-    return Collected(archive, parsed, next_due, fps, tuple(r for r in known if r not in listing))
+    dropped = tuple(r for r in known if r not in listing)
+    return Collected(archive, parsed, next_due, fps, dropped, tuple(sorted(left_out)))

@@ -42,6 +42,9 @@ class ImportReport:
     deleted: int = 0
     errors: int = 0
     written: list[str] = field(default_factory=list)  # content paths, relative to the site
+    # How many articles written in this run took their date from their seed's modification
+    # time (no --date), by calendar day (YYYY-MM-DD): a copy or a checkout gives many one day.
+    mtime_days: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [
@@ -149,6 +152,11 @@ def _document(seed: Seed, config: Config, date: dt.datetime, slug: str, keep: di
     return cf.with_import_hash(meta, escape_text(seed.paragraphs))
 
 
+# Seeds dated by their files' modification time on one day, in one run, past which the dates are
+# taken to be those of a copy or a checkout rather than of the stories (and a warning says so).
+SAME_MTIME_DAY = 20
+
+
 def _seed_date(seed_file: SeedFile, config: Config, date: dt.date | None) -> dt.datetime:
     tz = config.tz
     if date is not None:
@@ -190,7 +198,24 @@ def import_seeds(
         problems.warning(relpath, f"seed deleted; its article {content_path} is kept")
         new_entries[relpath] = {"status": "article", "digest": "", "seed_stat": None, "content": content_path, "content_stat": None}
     cache.save(new_entries)
+    _warn_mtime_days(config, report, problems)
     return report
+
+
+def _warn_mtime_days(config: Config, report: ImportReport, problems: Problems) -> None:
+    """One warning for each day on which SAME_MTIME_DAY or more seeds of this run were dated
+    by their files' modification time: those are seldom the stories' dates, and no later
+    import moves a date once written."""
+    for day, count in sorted(report.mtime_days.items()):
+        if count >= SAME_MTIME_DAY:
+            problems.warning(config.seeds_dir.rstrip("/"),
+                             f"{count:,} seeds took their date ({day}) from their files' modification time; give the "
+                             "real dates with `ssg import --date YYYY-MM-DD` or a `date:` in each content file")
+
+
+def _dated_by_mtime(report: ImportReport, when: dt.datetime) -> None:
+    day = when.date().isoformat()
+    report.mtime_days[day] = report.mtime_days.get(day, 0) + 1
 
 
 def _changed_seeds(site, seed_files, cache, force, new_entries, report) -> list[tuple[SeedFile, list[int] | None]]:
@@ -294,9 +319,12 @@ def _import_one(site, content_root, config, sf, seed, by_source, occupied, date,
         rel = content_relpath(section_slug, slug)
         occupied.add(rel.as_posix().casefold())
         target = content_root / rel
-        text = _document(seed, config, _seed_date(sf, config, date), slug, {})
+        when = _seed_date(sf, config, date)
+        text = _document(seed, config, when, slug, {})
         if not _write(target, text, site, seed, problems, report):
             return None
+        if date is None:
+            _dated_by_mtime(report, when)
         report.imported += 1
         report.written.append(target.relative_to(site).as_posix())
         return target
@@ -326,21 +354,31 @@ def _import_one(site, content_root, config, sf, seed, by_source, occupied, date,
         )
         report.conflicts += 1
         return None
-    try:
-        date_value = cf.parse_date(meta["date"], config.tz) if "date" in meta else _seed_date(sf, config, date)
-    except ValueError:
+    date_value = _kept_date(meta, config)
+    from_seed = date_value is None  # (the file lost its date, or never had one)
+    if from_seed:
         date_value = _seed_date(sf, config, date)
     slug = str(meta.get("slug") or existing.stem)
     text = _document(seed, config, date_value, slug, meta)
     written = _write(existing, text, site, seed, problems, report)
     if written is None:
         return None
+    if written and from_seed and date is None:
+        _dated_by_mtime(report, date_value)
     if written:
         report.updated += 1
         report.written.append(rel_existing)
     else:
         report.unchanged += 1
     return existing
+
+
+def _kept_date(meta: dict, config: Config) -> dt.datetime | None:
+    """The date a content file already has (a re-import never moves it); None if it has none."""
+    try:
+        return cf.parse_date(meta["date"], config.tz) if "date" in meta else None
+    except ValueError:
+        return None
 
 
 def _write(path: Path, text: str, site: Path, seed: Seed, problems: Problems, report: ImportReport) -> bool | None:

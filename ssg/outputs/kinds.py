@@ -30,8 +30,8 @@ from ssg.content.article import Article
 from ssg.content.collect import Archive, term_slug
 from ssg.keys import digest, strings_key
 from ssg.urls import Urls
-from ssg.render.views import (TAXONOMY_NAMES, Globals, Link, SearchView, SectionLink, Shown, SiteView, TaxonomyView, Views,
-                    feed_links)
+from ssg.render.views import (TAXONOMY_NAMES, Assets, Globals, Link, SearchView, SectionLink, Shown, SiteView, TaxonomyView,
+                    Views, feed_links)
 
 
 class Output(NamedTuple):
@@ -69,12 +69,13 @@ def taxonomies(config: Config, archive: Archive):
             yield kind, terms
 
 
-def structure_of(archive: Archive, key: str) -> dict:
+def structure_of(archive: Archive, key: str, assets: tuple[tuple[str, str], ...] | None = None) -> dict:
     """What ``make_globals`` needs of the archive (kept by the build state for edit-only
     builds): the global key, the sections' names and slugs, which taxonomies and date archives
-    have something to list."""
+    have something to list, and the published names of the static files (``published_names``;
+    None: not given, ``asset()`` then gives plain names)."""
     return {"key": key, "sections": [(s.name, s.slug) for s in archive.sections], "years": bool(archive.years),
-            "tags": bool(archive.tags), "authors": bool(archive.authors)}
+            "tags": bool(archive.tags), "authors": bool(archive.authors), "assets": assets}
 
 
 def make_globals(config: Config, urls: Urls, structure: dict) -> Globals:
@@ -89,17 +90,20 @@ def make_globals(config: Config, urls: Urls, structure: dict) -> Globals:
         title=config.title, description=config.description, language=config.language, base_url=urls.base_url,
         url=urls.url("/"), sections=tuple(links[slug] for _, slug in sections), feeds=feed_links(urls, config.title),
         sitemap_url=urls.url("/sitemap.xml"), **browse,
-        search_url=urls.url(urls.search_path) if config.search.enabled else None)
+        search_url=urls.url(urls.search_path) if config.search.enabled else None,
+        asset=Assets(urls, None if structure.get("assets") is None else dict(structure["assets"])))
     tax = {kind: TaxonomyView(kind, kind.capitalize(), TAXONOMY_NAMES[kind], urls.url(urls.terms_path(kind)))
            for kind in on}
     return Globals(config, urls, structure["key"], site, links, tax)
 
 
-def global_key(version: str, config: Config, urls: Urls, templates_key: str, archive: Archive) -> str:
+def global_key(version: str, config: Config, urls: Urls, templates_key: str, archive: Archive,
+               assets: tuple[tuple[str, str], ...] | None = None) -> str:
     """What every output shows: the configuration, the base URL, the templates, the sections'
-    names and slugs (every page's navigation) and which browse pages exist (every footer)."""
+    names and slugs (every page's navigation), which browse pages exist (every footer) and the
+    published names of the static files (``asset()``'s URLs, in every page's head)."""
     return digest(version, repr(config), urls.base_url, templates_key, [(s.name, s.slug) for s in archive.sections],
-                  bool(archive.years), bool(archive.tags), bool(archive.authors))
+                  bool(archive.years), bool(archive.tags), bool(archive.authors), assets)
 
 
 def display_terms(config: Config, archive: Archive, fps: dict[str, str]) -> tuple[dict, dict]:
@@ -167,8 +171,12 @@ class Planner:
     def home(self) -> Output:
         a, c = self.archive, self.config
         latest = tuple(islice(a.articles, c.home_latest))
-        blocks = tuple((s.slug, len(s.keys), min(len(s.keys), c.home_per_section)) for s in a.sections)
-        shows = latest + tuple(k for s in a.sections for k in s.keys[: c.home_per_section])
+        # Each section's block: its newest stories that the latest do not show already (a story
+        # appears once on the page).
+        above = set(latest)
+        rest = [tuple(islice((k for k in s.keys if k not in above), c.home_per_section)) for s in a.sections]
+        blocks = tuple((s.slug, len(s.keys), len(keys)) for s, keys in zip(a.sections, rest))
+        shows = latest + tuple(k for keys in rest for k in keys)
         return self.page("/", "home", (len(latest), blocks), shows, "home page", self.lastmod(latest[:1]))
 
     def listing(self, kind: str, keys, path_of, head: tuple, source: str) -> list[Output]:
@@ -303,9 +311,33 @@ class Planner:
         return out
 
 
+# Static files published a second time under a name carrying a hash of their bytes.
+FINGERPRINTED = frozenset({".css", ".js", ".svg", ".woff2", ".png", ".ico"})
+FINGERPRINT_LENGTH = 10  # hex digits of the SHA-256 of the file
+
+
+def fingerprinted_name(rel: str, data: bytes) -> str:
+    """``css/style.css`` -> ``css/style.<first 10 hex of the SHA-256 of its bytes>.css``."""
+    import hashlib
+
+    folder, _, name = rel.rpartition("/")
+    stem, _, ext = name.rpartition(".")
+    hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:FINGERPRINT_LENGTH]}.{ext}"
+    return f"{folder}/{hashed}" if folder else hashed
+
+
 def plan_static(folders: list[tuple[Path, str]], problems, walk) -> list[Output]:
     """A file of the theme's or the site's ``static/`` (later folders override earlier ones):
-    its key is a hash of its bytes."""
+    its key is a hash of its bytes.
+
+    A stylesheet, script, SVG, font, PNG or icon (``FINGERPRINTED``) is published twice: under
+    its own name and, just after it in the plan, under ``fingerprinted_name``, which is what
+    ``asset()`` gives templates. Every such file rather than only those a template asks for:
+    which files the templates ask for is only known while pages are made, after the plan, and
+    a URL must be decided before the page keys that hold it. The plain name stays so that a
+    site whose templates still say ``{{ site.url }}style.css`` (and a stylesheet's relative
+    ``url(font.woff2)``) keeps working; the copies cost a few kilobytes. When a file changes, its
+    old fingerprinted name is no longer planned, so the build removes it."""
     found: dict[str, Path] = {}
     for folder, roots in folders:
         for rel, entry in walk(folder, roots):
@@ -313,8 +345,23 @@ def plan_static(folders: list[tuple[Path, str]], problems, walk) -> list[Output]
     out = []
     for rel, path in sorted(found.items()):
         data = path.read_bytes()
-        out.append(Output(rel, "static", str(path), (), digest(data), f"static file {path}"))
+        key = digest(data)
+        out.append(Output(rel, "static", str(path), (), key, f"static file {path}"))
+        if Path(rel).suffix.lower() in FINGERPRINTED:
+            out.append(Output(fingerprinted_name(rel, data), "static", str(path), (), key, f"static file {path}"))
     return out
+
+
+def published_names(static: list[Output]) -> tuple[tuple[str, str], ...]:
+    """(name, fingerprinted name) of the static files ``plan_static`` published twice: what
+    ``asset()`` serves, and what the global key and the build state's structure hold
+    (``structure_of``). Only those: adding or changing a file that has no fingerprinted name
+    (``robots.txt``, a PDF) changes no page, so it must not change every page's key."""
+    names: dict[str, str] = {}
+    for before, o in zip(static, static[1:]):
+        if o.arg == before.arg:  # the fingerprinted copy of the file just before it
+            names[before.file] = o.file
+    return tuple(sorted(names.items()))
 
 
 # --- making: an output's bytes ----------------------------------------------------------------

@@ -3,6 +3,11 @@
 Lookup order for templates: the site's own ``templates/``, then the theme, then its parents
 (``theme.toml``: ``parent = "name"``). Themes are looked up in the site's ``themes/`` first,
 then among the themes shipped inside the ssg package.
+
+Two prefixes name a template further down that order, so that a template can extend the one
+it overrides instead of copying it: ``theme/base.html`` is base.html of the theme chain (the
+site's ``templates/`` skipped), and ``<name>/article.html`` that of the theme ``name`` of the
+chain and its parents (``default/article.html`` from a child theme of ``default``).
 """
 
 from __future__ import annotations
@@ -71,6 +76,27 @@ def find_theme(site: Path, name: str) -> Theme:
     return Theme(name, tuple(chain))
 
 
+THEME_PREFIX = "theme"  # "theme/base.html": the theme chain's base.html, the site's templates/ skipped
+
+
+def loader(site: Path, theme: Theme) -> "jinja2.BaseLoader":
+    """The site's and the theme chain's templates by their plain names; by a prefix (tried
+    first, so that a site's own ``templates/theme/`` cannot hide it), the theme chain's
+    (``theme/``) or the chain from one theme on (``<theme name>/``). A name that is also a
+    folder of the site's templates is reached through the prefix only when the prefixed
+    template exists (else the plain lookup goes on)."""
+    import jinja2
+
+    def files(dirs: list[Path]) -> "jinja2.FileSystemLoader":
+        return jinja2.FileSystemLoader([str(d) for d in dirs])
+
+    chain_dirs = [d / "templates" for d in theme.chain if (d / "templates").is_dir()]
+    prefixes = {THEME_PREFIX: files(chain_dirs)}
+    for i, folder in enumerate(theme.chain):
+        prefixes.setdefault(folder.name, files([d / "templates" for d in theme.chain[i:] if (d / "templates").is_dir()]))
+    return jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes), files(theme.template_dirs(site))])
+
+
 def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> "jinja2.Environment":
     """``cache_dir``: where compiled templates are kept between builds (Jinja's bytecode cache,
     checked against each template's source), so a build does not compile them all again."""
@@ -84,7 +110,7 @@ def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> "jin
         except OSError:
             cache = None
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs(site)]),
+        loader=loader(site, theme),
         autoescape=True,  # everywhere, whatever the template's extension
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -104,10 +130,12 @@ class Templates:
     def __init__(self, env: "jinja2.Environment", problems, site_view):
         self.env, self.problems, self.site = env, problems, site_view
         self.failed: set[str] = set()
+        # asset("style.css"): the URL of a static file (views.Assets, in the global key).
+        asset = getattr(site_view, "asset", None)
+        if asset is not None:
+            env.globals["asset"] = asset
 
     def render(self, template: str, source: str, **context) -> bytes | None:
-        import traceback
-
         import jinja2
 
         if template in self.failed:
@@ -123,15 +151,40 @@ class Templates:
                 self.problems.items.append(problem)
             return None
         except jinja2.TemplateNotFound as exc:
+            # Asked by an extends, include or import (a template's line), or the page's own.
             self.failed.add(template)
-            self.problems.error(template, f"template not found: {exc.name}")
+            filename, line = _where(exc, template)
+            self._once(Problem(filename, line, f"template not found: {exc.name}"))
+            return None
+        except RecursionError as exc:
+            # {% extends "base.html" %} in the site's base.html (instead of "theme/base.html"),
+            # or templates that include each other: Jinja recurses until Python stops it.
+            self.failed.add(template)
+            filename, line = _where(exc, template)
+            self._once(Problem(filename, line, f"template error while rendering {source}: a template extends, includes "
+                                               "or imports itself, directly or through others (to extend the theme's "
+                                               f"template of the same name, use \"{THEME_PREFIX}/<name>\")"))
             return None
         except Exception as exc:  # a template's runtime error, reported where it happened
             self.failed.add(template)
-            filename, line = template, None
-            for frame in traceback.extract_tb(exc.__traceback__):
-                if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
-                    filename, line = frame.filename, frame.lineno
+            filename, line = _where(exc, template)
             self.problems.error(filename, f"template error while rendering {source}: {type(exc).__name__}: {exc}", line)
             return None
         return html.encode("utf-8")
+
+    def _once(self, problem: Problem) -> None:
+        """A problem of a shared template, met by every template using it: reported once."""
+        if problem not in self.problems.items:
+            self.problems.items.append(problem)
+
+
+def _where(exc: BaseException, template: str) -> tuple[str, int | None]:
+    """The template file and line an exception was raised at (Jinja maps its frames to them):
+    the innermost template frame; ``template`` without a line when none is a template's."""
+    import traceback
+
+    filename, line = template, None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
+            filename, line = frame.filename, frame.lineno
+    return filename, line

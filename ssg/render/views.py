@@ -138,6 +138,11 @@ class ArticleView(NamedTuple):
     words: int = 0
     reading_minutes: int = 1
     image_url: str | None = None  # absolute
+    # The picture as the page shows it: `image` as an <img src> (root-relative for a site path,
+    # an http(s) URL as it is; None without one), `image_alt` and `image_caption` as written.
+    image: str | None = None
+    image_alt: str | None = None
+    image_caption: str | None = None
     # Taxonomies (front matter `tags`, `authors`), in the order the article gives them.
     tags: tuple[TermLink, ...] = ()
     authors: tuple[TermLink, ...] = ()
@@ -174,6 +179,36 @@ class SiteView(NamedTuple):
     tags_url: str | None = None  # the index of all tags
     authors_url: str | None = None  # the index of all authors
     search_url: str | None = None  # the search page; None when search is off
+    asset: "Assets | None" = None  # asset("style.css"): a static file's URL (also the template global)
+
+
+class Assets:
+    """The template global ``asset(name)``: the URL of a stylesheet, script, SVG, font, PNG or
+    icon of the theme's or the site's ``static/`` under its fingerprinted name
+    (``style.<hash>.css``, ``outputs.kinds.plan_static``), so that a host may cache it for a
+    year. ``published``: name -> fingerprinted name of those files, planned from their bytes
+    and part of the global key (a changed file changes every page's key, so every page is made
+    again with its new URL); None when the build gave none (then the plain name's URL, which
+    every static file also has). Any other name is a template error: other files have no
+    fingerprinted name (link them as ``{{ site.url }}name``)."""
+
+    __slots__ = ("urls", "published")
+
+    def __init__(self, urls: Urls, published: dict[str, str] | None):
+        self.urls, self.published = urls, published
+
+    def __call__(self, name: str) -> str:
+        name = str(name).lstrip("/")
+        if self.published is None:
+            return self.urls.url("/" + name)
+        published = self.published.get(name)
+        if published is None:
+            raise LookupError(f"asset({name!r}): no stylesheet, script, SVG, font, PNG or icon of that name in the "
+                              "theme's or the site's static/ (other files: {{ site.url }}name)")
+        return self.urls.url("/" + published)
+
+    def __repr__(self) -> str:  # (SiteView's repr: what it says, not where it is)
+        return f"Assets({self.published!r})"
 
 
 class SearchView(NamedTuple):
@@ -288,6 +323,7 @@ class Views:
                 next: tuple[str, str] | None = None, related: tuple[RelatedLink, ...] = ()) -> ArticleView:
         """``prev``/``next``: the (headline, site path) of its older and newer neighbours."""
         url = self.urls.url
+        image_url = metadata.absolute_url(self.urls, a.image) if a.image else None
         return ArticleView(
             title=a.title,
             url=url(self.article_path(a)),
@@ -307,11 +343,22 @@ class Views:
             updated_display=display_date(a.updated) if a.updated else None,
             words=a.words,
             reading_minutes=max(1, -(-a.words // self._wpm)),  # metadata.reading_minutes, inlined: every teaser
-            image_url=metadata.absolute_url(self.urls, a.image) if a.image else None,
+            image_url=image_url,
+            image=self._image_src(a.image, image_url) if image_url else None,
+            image_alt=a.image_alt,
+            image_caption=a.image_caption,
             tags=self.term_links("tags", shown.term_names(a, "tags")) if a.tags else (),
             authors=self.term_links("authors", shown.term_names(a, "authors")) if a.authors else (),
             related=related,
         )
+
+    def _image_src(self, ref: str, absolute: str) -> str:
+        """The front matter ``image`` as a page links it: a site path root-relative (below the
+        base path, as every other link of the page), a URL to another site as it is. Made from
+        its absolute URL, so that both are encoded the same way (``metadata.absolute_url``)."""
+        if ref.lstrip().startswith(("http://", "https://", "//")) or not absolute.startswith(self._origin):
+            return absolute
+        return absolute[len(self._origin):]
 
     def related_links(self, related) -> tuple[RelatedLink, ...]:
         """``related``: (headline, site path, ISO date, section slug) of each related story."""

@@ -60,9 +60,9 @@ class PreviewBuild:
         return config, dataclasses.replace(config, output_dir=str(SERVE_DIR))
 
     def build(self, do_import: bool = True, touched: list[str] | None = None) -> tuple[list[Problem], str, str]:
-        """Import (``do_import``: seeds or site.toml changed) and build the pages; (errors,
-        base path, summary). ``touched``: the only content files (relative to content/) that
-        may have changed since the last build, as the watcher saw; None: any may have."""
+        """Import (``do_import``: seeds or site.toml changed) and build the pages; (errors and
+        notes, base path, summary). ``touched``: the only content files (relative to content/)
+        that may have changed since the last build, as the watcher saw; None: any may have."""
         problems = Problems()
         listing, self.listing = self.listing, None  # (should this build fail: walk next time)
         try:
@@ -82,14 +82,21 @@ class PreviewBuild:
             self.listing = report.listing if report.published else None
             self.base_path = Urls.from_config(config).base_path
             self.search_pending = self.search_pending or report.search_stale
-            summary = report.summary()
+            summary = report.summary(kept=self._kept())
         except SsgError as exc:
             problems.extend(exc.problems)
-            summary = "build failed"
+            summary = f"build failed: {self._kept()}"
         except Exception as exc:  # keep serving whatever happens in a rebuild
             problems.error("ssg", f"internal error during rebuild: {type(exc).__name__}: {exc}")
-            summary = "build failed"
-        return problems.errors, self.base_path, summary
+            summary = f"build failed: {self._kept()}"
+        return [p for p in problems.items if p.severity != "warning"], self.base_path, summary
+
+    def _kept(self) -> str:
+        """What the browser shows after a failed build: the preview folder is private (nothing
+        is left "as it was" for readers), and holds the last build that succeeded, if any."""
+        if (self.site / SERVE_DIR / MARKER).is_file():
+            return "the preview still shows the last good build"
+        return "nothing to preview until a build succeeds"
 
     def poll_interval(self) -> float | None:
         """How long to wait for the next request before looking at the search index again

@@ -177,15 +177,18 @@ class Preview:
         self.state.search_pending = False
         self.log(note)
 
-    def _finished(self, errors: list[Problem], base_path: str, summary: str, search_pending: bool = False) -> None:
+    def _finished(self, reported: list[Problem], base_path: str, summary: str, search_pending: bool = False) -> None:
+        """``reported``: the build's errors (logged and shown over every page) and notes (logged
+        as they are: an article left out)."""
         state = self.state
-        state.errors = [p.under(self.site) for p in errors]
+        reported = [p.under(self.site) for p in reported]
+        state.errors = [p for p in reported if p.severity == "error"]
         state.base_path = base_path
         state.search_pending = search_pending
         state.built = state.built or (state.root / "index.html").exists() or (state.root / "404.html").exists()
         state.generation += 1
-        for p in state.errors:
-            self.log(f"error: {p}")
+        for p in reported:
+            self.log(f"error: {p}" if p.severity == "error" else str(p))
         self.log(summary)
         self._building = False
         if self.reload:

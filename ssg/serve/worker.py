@@ -63,7 +63,7 @@ class Builder:
                 return
 
     def build(self, do_import: bool = True, touched: list[str] | None = None) -> tuple[list[Problem], str, str, bool]:
-        """(errors, base path, summary, search pending) of one import (``do_import``) and build
+        """(errors and notes, base path, summary, search pending) of one import (``do_import``) and build
         (``touched``: see ``PreviewBuild.build``)."""
         with self._lock:
             for attempt in (1, 2):

@@ -20,7 +20,9 @@ import pytest
 
 import ssg.publish.writer
 from ssg.cli import main
-from sitekit import article, build, html_files, leftovers, links, make_site, page, stats, tree, without_json_ld, write
+from sitekit import (SITE_TOML, article, build, html_files, leftovers, links, make_site, page, stats, tree,
+                     without_json_ld, write)
+from ssg.problems import Problems
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -97,7 +99,7 @@ def test_article_page_has_headline_time_section_body_and_neighbours(news):
 def test_section_index_newest_first_and_paginated(news):
     first = page(news, "world/index.html")
     assert teaser_titles(first) == ["World five", "World four"]
-    assert "Sum w5" in first and '<time datetime="2024-05-05T08:00:00+00:00">' in first
+    assert "Sum w5" in first and '<time datetime="2024-05-05T08:00:00+00:00"' in first
     second, third = page(news, "world/page/2/index.html"), page(news, "world/page/3/index.html")
     assert teaser_titles(second) == ["World three", "World two"]
     assert teaser_titles(third) == ["World one"]
@@ -116,16 +118,24 @@ def test_section_index_newest_first_and_paginated(news):
 
 
 def test_home_page_latest_and_a_block_per_section(tmp_path):
+    """A lead story, the next latest as teasers, then a block per section with its newest
+    stories but those shown above: no story twice on the page (issue 17)."""
     site = make_site(tmp_path, NEWS, toml='base_url = "https://example.org/news/"\nhome_latest = 3\nhome_per_section = 2\n')
     build(site)
     doc = page(site, "index.html")
-    latest = doc.split('class="latest"')[1].split("</section>")[0]
-    assert teaser_titles(latest) == ["Business two", "World five", "World four"]
+    front = doc.split('<section class="front"')[1].split("</section>")[0]
+    lead = re.search(r'class="lead-title"><a href="([^"]+)">(.*?)</a>', front)
+    assert lead.groups() == ("/news/business/b2/", "Business two") and "Sum b2" in front
+    assert teaser_titles(front) == ["World five", "World four"]
     blocks = re.findall(r'<section class="section-block" aria-labelledby="block-([a-z-]+)">(.*?)</section>', doc, re.S)
     assert [slug for slug, _ in blocks] == ["business", "sport", "world"]
+    links = {slug: re.findall(r'<li><a href="([^"]+)"', block) for slug, block in blocks}
+    assert links == {"business": ["/news/business/b1/"], "sport": ["/news/sport/s1/"],
+                     "world": ["/news/world/w3/", "/news/world/w2/"]}
     world = dict(blocks)["world"]
-    assert re.findall(r'<li><a href="([^"]+)"', world) == ["/news/world/w5/", "/news/world/w4/"]
     assert 'href="/news/world/">' in world and "All 5 in World" in world
+    shown = re.findall(r'<a href="(/news/[a-z]+/[a-z0-9]+/)">', doc.split('<main')[1].split("</main>")[0])
+    assert len(shown) == len(set(shown)) == 7, shown
     assert "Draft story" not in doc and "Future story" not in doc
 
 
@@ -343,7 +353,7 @@ def test_base_url_with_a_path_puts_everything_under_it(tmp_path):
     site = make_site(tmp_path, archive_files(), toml='base_url = "https://example.org/archive/"\npage_size = 2\n')
     build(site)
     all_urls_under(site, "/archive/")
-    assert '<link rel="stylesheet" href="/archive/style.css">' in page(site, "world/w1/index.html")
+    assert re.search(r'<link rel="stylesheet" href="/archive/style\.[0-9a-f]{10}\.css">', page(site, "world/w1/index.html"))
 
 
 def test_base_url_option_overrides_site_toml(tmp_path, capsys):
@@ -374,7 +384,7 @@ def test_hostile_text_is_escaped_exactly_as_typed(tmp_path):
     for path in html_files(out):
         if path.parent == out / "search":
             continue  # the search page's own script (tests/test_search.py); it shows no article text
-        doc = without_json_ld(path.read_text())
+        doc = without_json_ld(path.read_text())  # (and without the theme's own scripts: relative times)
         assert "<script" not in doc.lower(), path
         assert "<b>" not in doc and "<em>x" not in doc and "<i>&" not in doc, path
     doc = (out / "world-i-i-s/storm/index.html").read_text()
@@ -758,3 +768,138 @@ def test_default_theme_basics(news):
         if path.parent != news / "public" / "search":  # search runs in the browser (tests/test_search.py)
             assert "<script" not in without_json_ld(doc)
     assert "@import" not in css and "url(http" not in css and "url(//" not in css
+
+
+# --- what a build leaves out says so (issue 17) ------------------------------------------------
+
+SITE_TOML_NO_SEARCH = SITE_TOML + "[search]\nenabled = false\n"
+LEFT_OUT = [("content/world/draft.md", "a draft: left out (--drafts to include)"),
+            ("content/world/future.md", "dated 2024-07-01, in the future: left out (--future to include)")]
+
+
+def _notes(problems) -> list[tuple[str, str]]:
+    return [(p.path, p.message) for p in problems.notes]
+
+
+def _aged(site: Path, *paths: Path) -> None:
+    """Content files an hour old (or ``paths`` half an hour old): out of the racy window, so a
+    build may stop at "nothing changed" or plan an edit alone."""
+    old = time.time() - 3600
+    for p in paths or [*(site / "content").rglob("*"), *(site / "templates").rglob("*"), site / "site.toml"]:
+        os.utime(p, (old + 1800 * bool(paths),) * 2)
+
+
+def test_articles_left_out_say_so_on_every_build(tmp_path):
+    site = make_site(tmp_path, NEWS, toml=SITE_TOML_NO_SEARCH)
+    report, problems = build(site)
+    assert _notes(problems) == LEFT_OUT and not problems.errors and not problems.warnings
+    assert str(problems.notes[1]) == "content/world/future.md: dated 2024-07-01, in the future: left out (--future to include)"
+    assert ", 2 left out: 1 draft, 1 in the future (" in report.summary()
+    _aged(site)
+    build(site)  # the snapshot of aged files
+    # Nothing changed: no file is read, and the notes still come, from the build state.
+    report, problems = build(site)
+    assert report.nothing_changed and _notes(problems) == LEFT_OUT, report.summary()
+    assert report.summary().startswith("nothing changed: public/ is up to date, 2 left out: 1 draft, 1 in the future (")
+    # An edit built alone (the draft's text too: it moves nothing) says the same.
+    w1, draft = site / "content/world/w1.md", site / "content/world/draft.md"
+    w1.write_text(w1.read_text().replace("Sum w1", "Sum w1, corrected"))
+    draft.write_text(draft.read_text().replace("draft: true", "draft: true\nsummary: Still a draft"))
+    _aged(site, w1, draft)
+    report, problems = build(site)
+    assert report.edit_only and _notes(problems) == LEFT_OUT, report.summary()
+    assert "2 left out: 1 draft, 1 in the future" in report.summary()
+    # With --drafts the draft is built; the future one is still left out (a full plan).
+    report, problems = build(site, drafts=True)
+    assert _notes(problems) == LEFT_OUT[1:] and ", 1 left out: 1 in the future (" in report.summary()
+    report, problems = build(site, drafts=True, future=True)
+    assert not problems.items and "left out" not in report.summary()
+
+
+def test_a_state_that_does_not_remember_what_was_left_out_plans_the_site(tmp_path):
+    from ssg.build.state import BuildState, state_path
+
+    site = make_site(tmp_path, NEWS, toml=SITE_TOML_NO_SEARCH)
+    build(site)
+    _aged(site)
+    build(site)
+    state = BuildState(state_path(site, "public"), Problems())
+    state.db.execute("DELETE FROM blobs WHERE name = 'left_out'")  # as a state written before this
+    state.close()
+    report, problems = build(site)
+    assert not report.nothing_changed and report.written == 0 and _notes(problems) == LEFT_OUT, report.summary()
+    report, problems = build(site)
+    assert report.nothing_changed and _notes(problems) == LEFT_OUT
+
+
+def test_left_out_articles_through_the_cli(tmp_path, capsys):
+    files = dict(NEWS)
+    files["content/world/future.md"] = article("Future story", "2999-01-01T00:00:00+00:00", "World", "FUTURE BODY", slug="future-story")
+    site = make_site(tmp_path, files)
+    assert main(["build", "--site", str(site)]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["content/world/draft.md: a draft: left out (--drafts to include)",
+                                "content/world/future.md: dated 2999-01-01, in the future: left out (--future to include)"]
+    assert ", 2 left out: 1 draft, 1 in the future (" in out.splitlines()[-1]
+    assert main(["build", "--site", str(site), "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["build", "--site", str(site), "--drafts"]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["content/world/future.md: dated 2999-01-01, in the future: left out (--future to include)"]
+    assert ", 1 left out: 1 in the future (" in out
+
+
+def test_the_summary_of_a_failed_build(tmp_path):
+    from ssg.build.driver import BuildReport
+
+    report = BuildReport(output="docs", seconds=0.5, drafts=1, future=2)
+    assert report.summary() == "build failed: docs/ left as it was (0.50 s)"
+    assert report.summary(kept="the preview still shows the last good build") == (
+        "build failed: the preview still shows the last good build (0.50 s)")
+    report.published = True
+    assert report.summary().endswith(", 0 unchanged, 3 left out: 1 draft, 2 in the future (0.50 s)")
+
+
+# --- image fields -------------------------------------------------------------------------------
+
+IMAGE_TEMPLATE = ("{% for name in ['image', 'image_url', 'image_alt', 'image_caption'] %}"
+                  "<p>{{ name }}=[{{ article[name] }}]</p>{% endfor %}\n")
+
+
+def test_image_alt_and_caption_reach_the_page_through_builds_of_every_kind(tmp_path):
+    files = {"content/world/w1.md": article("With a picture", "2024-05-01T08:00:00+00:00", "World", "Body.", slug="w1",
+                                            extra='image: img/harbour one.jpg\nimage_alt: "Boats <moored> & a crane"\n'
+                                                  'image_caption: "Photo: A. Reporter"'),
+             "content/world/w2.md": article("Other", "2024-05-02T08:00:00+00:00", "World", "Body.", slug="w2",
+                                            extra="image: https://cdn.example.net/x.jpg\nimage_alt: 5\nimage_caption: [a]")}
+    site = make_site(tmp_path, files, toml=SITE_TOML_NO_SEARCH)
+    write(site / "templates/article.html", IMAGE_TEMPLATE)
+    _, problems = build(site)
+    assert [(p.path, p.line, p.message) for p in problems.warnings] == [
+        ("content/world/w2.md", 7, "image_alt: expected text, got 5; ignored"),
+        ("content/world/w2.md", 8, "image_caption: expected text, got a list; ignored")]
+    one = page(site, "world/w1/index.html")
+    assert "<p>image=[/news/img/harbour%20one.jpg]</p>" in one
+    assert "<p>image_url=[https://example.org/news/img/harbour%20one.jpg]</p>" in one
+    assert "<p>image_alt=[Boats &lt;moored&gt; &amp; a crane]</p><p>image_caption=[Photo: A. Reporter]</p>" in one
+    two = page(site, "world/w2/index.html")
+    assert "<p>image=[https://cdn.example.net/x.jpg]</p>" in two and "<p>image_alt=[None]</p><p>image_caption=[None]" in two
+    # A new caption alone is an edit built alone; it reaches the page.
+    _aged(site)
+    build(site)
+    w1 = site / "content/world/w1.md"
+    w1.write_text(w1.read_text().replace("Photo: A. Reporter", "Photo: B. Reporter"))
+    _aged(site, w1)
+    report, _ = build(site)
+    assert report.edit_only and "<p>image_caption=[Photo: B. Reporter]</p>" in page(site, "world/w1/index.html")
+    # A new setting makes every page again, from the articles the state remembers (none re-read).
+    (site / "site.toml").write_text(SITE_TOML_NO_SEARCH.replace('title = "Test News"', 'title = "Other News"'))
+    _aged(site, site / "site.toml")
+    report, _ = build(site)
+    assert not report.edit_only and report.rendered >= 2, report.summary()
+    one = page(site, "world/w1/index.html")
+    assert "<p>image_alt=[Boats &lt;moored&gt; &amp; a crane]</p><p>image_caption=[Photo: B. Reporter]</p>" in one
+    clean = make_site(tmp_path, {r: (site / r).read_text() for r in files}, toml=(site / "site.toml").read_text(), name="clean")
+    write(clean / "templates/article.html", IMAGE_TEMPLATE)
+    build(clean)
+    assert tree(site / "public") == tree(clean / "public")

@@ -142,9 +142,11 @@ def test_article_rows_round_trip_any_extra():
     # Made without __init__: every field is set, and nothing else, exactly as the constructor would.
     assert vars(back) == vars(a)
     full = cf.Article("w/b.md", "T", dt.datetime(2024, 1, 1, tzinfo=UTC), "World", "world", "b", "S", "h", True, None,
-                      {}, ("Tag",), ("Ann",), dt.datetime(2024, 2, 1, tzinfo=UTC), "/i.png", 42, ("word",))
+                      {}, ("Tag",), ("Ann",), dt.datetime(2024, 2, 1, tzinfo=UTC), "/i.png", 42, ("word",),
+                      "A harbour at dawn", "Photo: A. Reporter")
     again = cf.article_from_json(cf.article_to_json(full))
     assert vars(again) == vars(full) and list(vars(again)) == [f.name for f in dataclasses.fields(cf.Article)]
+    assert (again.image_alt, again.image_caption) == ("A harbour at dawn", "Photo: A. Reporter")
     with pytest.raises(dataclasses.FrozenInstanceError):
         again.title = "changed"
     assert cf.row_fingerprint(cf.article_to_json(a)) == cf.row_fingerprint(cf.article_to_json(back))
@@ -153,3 +155,48 @@ def test_article_rows_round_trip_any_extra():
 def test_body_of():
     assert cf.body_of("---\ntitle: x\n---\n\nHello\n") == "\nHello\n"
     assert cf.body_of("---\ntitle: x\n---") == ""
+
+
+# --- front matter read into an Article (collect.read_article) ----------------------------------
+
+
+def _read(tmp_path, front: str):
+    from ssg.config import load_config
+    from ssg.content.collect import read_article
+    from ssg.problems import Problems
+
+    (tmp_path / "site.toml").write_text('base_url = "https://example.org/"\n')
+    path = tmp_path / "content" / "x.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"---\ntitle: T\ndate: 2024-05-01\n{front}---\n\nBody.\n")
+    problems = Problems()
+    result = read_article(path, "x.md", load_config(tmp_path), problems)
+    return (result[0] if result else None), [(p.line, p.severity, str(p)) for p in problems.items]
+
+
+def test_a_comma_in_a_name_where_a_list_was_meant_warns(tmp_path):
+    a, found = _read(tmp_path, "summary: S\ntags: Transport, Local government\n")
+    assert a.tags == ("Transport, Local government",)  # as before: one tag
+    assert found == [(5, "warning", 'content/x.md:5: tags: "Transport, Local government" became one tag; '
+                                    "for several write a list: tags: [Transport, Local government]")]
+    a, found = _read(tmp_path, 'authors: "Jane Doe,  John Roe,"\n')
+    assert a.authors == ("Jane Doe, John Roe,",)
+    assert found == [(4, "warning", 'content/x.md:4: authors: "Jane Doe,  John Roe," became one author; '
+                                    "for several write a list: authors: [Jane Doe, John Roe]")]
+    # Lists, and names without a comma, say nothing.
+    for front in ("tags: [Transport, Local government]\n", "tags: Transport\n", "authors:\n- Doe, Jane\n"):
+        a, found = _read(tmp_path, front)
+        assert found == [] and a is not None, front
+
+
+def test_image_alt_and_caption(tmp_path):
+    a, found = _read(tmp_path, 'image: /i.jpg\nimage_alt: " Boats <b>moored</b> "\nimage_caption: "Photo: A & B"\n')
+    assert (a.image, a.image_alt, a.image_caption) == ("/i.jpg", "Boats <b>moored</b>", "Photo: A & B") and found == []
+    assert "image_alt" not in a.extra and "image_caption" not in a.extra
+    a, found = _read(tmp_path, "image_alt: ''\n")
+    assert a.image_alt is None and found == []
+    # Any other type: a warning with its line, and ignored (the article is published).
+    a, found = _read(tmp_path, "image_alt: 12\nimage_caption:\n  a: b\n")
+    assert (a.image_alt, a.image_caption) == (None, None)
+    assert found == [(4, "warning", "content/x.md:4: image_alt: expected text, got 12; ignored"),
+                     (5, "warning", "content/x.md:5: image_caption: expected text, got a mapping; ignored")]

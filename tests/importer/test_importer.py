@@ -487,6 +487,44 @@ def test_date_defaults_to_the_seed_mtime_in_the_site_timezone(tmp_path, make_sit
     assert (site / "content/w/h.md").read_text() == text
 
 
+MTIME_WARNING = ("seeds: warning: {n} seeds took their date ({day}) from their files' modification time; give the "
+                 "real dates with `ssg import --date YYYY-MM-DD` or a `date:` in each content file")
+
+
+def _seeds_of_one_day(site: Path, n: int, day: dt.date, start: int = 0) -> None:
+    """``n`` different seeds whose files were all modified on ``day`` (as after a copy)."""
+    for i in range(start, start + n):
+        path = site / "seeds" / f"s{i:03d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"World\n\nStory number {i}\n\nBody {i}.\n")
+        stamp = dt.datetime(day.year, day.month, day.day, 8, i % 60, tzinfo=dt.timezone.utc).timestamp()
+        os.utime(path, (stamp, stamp))
+
+
+def test_many_seeds_dated_by_one_days_modification_time_warn_once(tmp_path, make_site, run_cli):
+    site = make_site(tmp_path, {})
+    _seeds_of_one_day(site, 20, dt.date(2021, 6, 1))
+    _seeds_of_one_day(site, 19, dt.date(2021, 6, 2), start=20)
+    result = run_cli(site, "import")
+    assert result.code == 0 and result.out.startswith("imported 39,")
+    assert result.err.splitlines() == [MTIME_WARNING.format(n=20, day="2021-06-01")]
+    # Only what this run dated counts: nothing more is said for seeds imported before.
+    _seeds_of_one_day(site, 1, dt.date(2021, 6, 1), start=39)
+    result = run_cli(site, "import")
+    assert result.code == 0 and result.out.startswith("imported 1,") and result.err == ""
+
+
+def test_seeds_dated_by_the_date_option_or_under_twenty_say_nothing(tmp_path, make_site):
+    site = make_site(tmp_path, {})
+    _seeds_of_one_day(site, 25, dt.date(2021, 6, 1))
+    report, problems = run_import(site, date=dt.date(2021, 6, 1))
+    assert report.imported == 25 and not problems.items
+    other = make_site(tmp_path, {}, name="other")
+    _seeds_of_one_day(other, 19, dt.date(2021, 6, 1))
+    report, problems = run_import(other)
+    assert report.imported == 19 and not problems.items
+
+
 # --- the cache is only an accelerator -------------------------------------------------------
 
 

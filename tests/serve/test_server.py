@@ -251,8 +251,9 @@ def test_served_under_base_path(tmp_path):
         status, headers, _ = s.get("/")
         assert status == 302 and headers["Location"] == "/archive/"
         status, _, body = s.get("/archive/world/first/")
-        assert status == 200 and b'href="/archive/style.css"' in body
-        assert s.get("/archive/style.css")[0] == 200
+        css = re.search(rb'href="(/archive/style\.[0-9a-f]{10}\.css)"', body)
+        assert status == 200 and css, body[:400]
+        assert s.get(css.group(1).decode())[0] == 200 and s.get("/archive/style.css")[0] == 200
         assert s.get("/world/first/")[0] == 404
     finally:
         s.stop()
@@ -408,3 +409,55 @@ def test_builds_told_what_changed_equal_builds_that_walk(tmp_path, monkeypatch):
         shutil.copy(site / "site.toml", fresh / "site.toml")
         assert PreviewBuild(fresh).build(True)[0] == []
         assert _tree(site / ".ssg" / "serve") == _tree(fresh / ".ssg" / "serve"), (n, summary)
+
+
+def test_a_failed_preview_build_says_what_the_preview_shows(tmp_path):
+    """The preview builds into its own folder: a failed build leaves no `public/` "as it was",
+    it leaves the preview showing the last good build (or nothing, before the first)."""
+    from ssg.serve.preview import PreviewBuild
+
+    site = write_site(tmp_path / "site")
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n[search]\nenabled = false\n')
+    bad = site / "content" / "world" / "bad.md"
+    bad.write_text("---\ntitle: [unclosed\n---\n\nBody.\n")
+    preview = PreviewBuild(site)
+    errors, _, summary = preview.build(True)
+    assert [p.path for p in errors] == ["content/world/bad.md"]
+    assert summary.startswith("build failed: nothing to preview until a build succeeds (")
+    bad.unlink()
+    errors, _, summary = preview.build(False, ["world/bad.md"])
+    assert errors == [] and summary.startswith("built "), summary
+    bad.write_text("---\ntitle: [unclosed\n---\n\nBody.\n")
+    errors, _, summary = preview.build(False, ["world/bad.md"])
+    assert [p.severity for p in errors] == ["error"]
+    assert summary.startswith("build failed: the preview still shows the last good build (")
+    assert "left as it was" not in summary
+
+
+def test_articles_left_out_go_to_the_preview_log(tmp_path):
+    from ssg.serve.preview import PreviewBuild
+    from ssg.serve.server import Preview
+
+    site = write_site(tmp_path / "site")
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n[search]\nenabled = false\n')
+    (site / "content" / "world" / "later.md").write_text(ARTICLE.format(title="Later", day=1, slug="later")
+                                                         .replace("2024-03-01", "2999-03-01"))
+    (site / "content" / "world" / "draft.md").write_text(ARTICLE.format(title="Draft", day=2, slug="draft")
+                                                         .replace("summary:", "draft: true\nsummary:"))
+    reported, _, summary = PreviewBuild(site).build(True)
+    assert [str(p) for p in reported] == [
+        "content/world/draft.md: a draft: left out (--drafts to include)",
+        "content/world/later.md: dated 2999-03-01, in the future: left out (--future to include)"]
+    assert ", 2 left out: 1 draft, 1 in the future (" in summary
+    # The server logs them as they are, errors as errors; only errors go over the pages.
+    lines: list[str] = []
+    preview = Preview(site, reload=False, log=lines.append)
+    from ssg.problems import Problem
+
+    error = Problem(str(site / "content/world/bad.md"), 2, "invalid YAML front matter: x")
+    preview._finished([*reported, error], "/", "build failed: the preview still shows the last good build (0.01 s)")
+    assert lines == ["content/world/draft.md: a draft: left out (--drafts to include)",
+                     "content/world/later.md: dated 2999-03-01, in the future: left out (--future to include)",
+                     "error: content/world/bad.md:2: invalid YAML front matter: x",
+                     "build failed: the preview still shows the last good build (0.01 s)"]
+    assert [str(p) for p in preview.state.errors] == ["content/world/bad.md:2: invalid YAML front matter: x"]
