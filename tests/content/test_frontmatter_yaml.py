@@ -83,7 +83,7 @@ def _same(a, b) -> bool:
     return a == b
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(front_matters())
 def test_the_fast_reading_answers_what_yaml_answers(text):
     fast = fy.load_simple(text)
