@@ -8,6 +8,8 @@ site built for a subpath works when served there; ``absolute`` turns them into f
 from __future__ import annotations
 
 import functools
+import json
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -30,8 +32,44 @@ def slugify(text: str, fallback: str = "untitled", max_length: int = MAX_SLUG) -
     return slug or "untitled"
 
 
+MAX_SEGMENT = 255  # bytes: the longest file name most file systems allow (the slug names a folder)
+# RFC 3986's unreserved characters: a URL segment made of them needs no escaping anywhere, and
+# names the same folder on every file system (the case-insensitive check is the writer's Claims).
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def segment_problem(slug: str) -> str | None:
+    """Why a slug given by hand (front matter ``slug``, ``ssg new --slug``) cannot be used as it
+    is written; None when it can. Such a slug is never slugified again, so that the URL it was
+    published at does not change; one that is unsafe in a URL or a path is refused instead."""
+    if not slug:
+        return "empty"
+    if slug in (".", ".."):
+        return "a path step, not a name"
+    if not _UNRESERVED.fullmatch(slug):
+        return "only letters, digits, - . _ ~"
+    if len(slug.encode("utf-8")) > MAX_SEGMENT:
+        return f"longer than {MAX_SEGMENT} bytes"
+    return None
+
+
+def shown_slug(slug: str) -> str:
+    """A refused slug as a message quotes it: in double quotes, control characters escaped,
+    cut after 60 characters (it may be megabytes long)."""
+    return json.dumps(slug if len(slug) <= 60 else slug[:57] + "...", ensure_ascii=False)
+
+
+def unsafe_slug_message(slug: str, why: str, fallback: str, key: str = "slug:") -> str:
+    """The refusal of a hand-given slug, with the slugified form to write instead."""
+    return f"{key} {shown_slug(slug)} is not a safe URL segment ({why}): write {key} {slugify(slug, fallback=fallback)}"
+
+
 def content_relpath(section_slug: str, slug: str) -> PurePosixPath:
-    """Where an imported article lives below content/: ``<section-slug>/<slug>.md``."""
+    """Where an imported (or ``ssg new``) article lives below content/: ``<section-slug>/<slug>.md``.
+    A hand-given slug the file name cannot carry (a leading dot hides the file from the build;
+    over 252 bytes, ".md" makes it too long) names its file slugified: its front matter has it."""
+    if slug.startswith(".") or len(slug.encode("utf-8")) > MAX_SEGMENT - 3:
+        slug = slugify(slug, fallback="untitled")
     return PurePosixPath(section_slug) / f"{slug}.md"
 
 
@@ -107,6 +145,13 @@ class Urls:
 
     def absolute(self, site_path: str) -> str:
         return self.origin + self.url(site_path)
+
+    @staticmethod
+    def json_feed_path(rss_path: str) -> str:
+        """The site path of the JSON Feed beside an RSS feed (``/world/feed.xml`` ->
+        ``/world/feed.json``), so the three feeds of a listing stay side by side whatever
+        ``[permalinks]`` says."""
+        return rss_path.removesuffix(".xml") + ".json"
 
     @staticmethod
     def output_file(site_path: str) -> str:

@@ -1,18 +1,22 @@
-"""Feeds: RSS 2.0 and Atom, made with feedgen.
+"""Feeds: RSS 2.0 and Atom, made with feedgen, and JSON Feed 1.1 (``json_feed``).
 
 Feed dates come from the articles, never from the clock, so two builds give the same bytes.
 feedgen prepends entries by default; we append in newest-first order instead.
 
 Text is shown as typed in both formats. Atom says what its text is (``type="text"``); RSS
 does not, and readers take its titles and descriptions as HTML: there, the text is escaped as
-HTML before it goes into the XML, so a typed ``<img onerror=...>`` is shown, never run.
+HTML before it goes into the XML, so a typed ``<img onerror=...>`` is shown, never run. JSON strings are text by definition: a
+JSON Feed holds the typed text as it is (only ``content_html`` is HTML, the same as the other
+feeds' content).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from html import escape
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
@@ -87,3 +91,50 @@ def build_feeds(
             fe.description(_html(article.summary))
     rss = fg.rss_str(pretty=True)
     return rss, atom
+
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+class JsonItem(NamedTuple):
+    """What a JSON Feed item holds of an article besides the article itself: its absolute URL
+    (also its id, as the RSS guid and Atom id), its body as feeds hold it ("" without full
+    content), the display names of its tags, its authors as (name, absolute URL or None) and
+    its image as an absolute URL."""
+
+    url: str
+    html: str
+    tags: tuple[str, ...]
+    authors: tuple[tuple[str, str | None], ...]
+    image: str | None
+
+
+def json_item(article: Article, item: JsonItem) -> dict:
+    """One item, fields in a fixed order. The spec wants ``content_html`` or ``content_text``:
+    without the body (``[feeds] full_content = false``) the summary is its text."""
+    out: dict = {"id": item.url, "url": item.url, "title": article.title}
+    if item.html:
+        out["content_html"] = item.html
+    else:
+        out["content_text"] = article.summary
+    if article.summary:
+        out["summary"] = article.summary
+    if item.image:
+        out["image"] = item.image
+    out["date_published"] = article.date.isoformat()
+    out["date_modified"] = (article.updated or article.date).isoformat()
+    if item.authors:
+        out["authors"] = [{"name": name, **({"url": url} if url else {})} for name, url in item.authors]
+    if item.tags:
+        out["tags"] = list(item.tags)
+    return out
+
+
+def json_feed(*, title: str, description: str, language: str, home_url: str, feed_url: str,
+              items: list[dict]) -> bytes:
+    """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), ``items`` newest first.
+    Deterministic bytes: keys in a fixed order, UTF-8 as it is (``ensure_ascii=False``), a
+    final newline."""
+    feed = {"version": JSON_FEED_VERSION, "title": title, "home_page_url": home_url, "feed_url": feed_url,
+            "description": description or title, "language": language, "items": items}
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

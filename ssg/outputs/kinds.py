@@ -12,7 +12,7 @@ holds) are the dependency index the build state keeps: for an edited article, th
 that show it.
 
 Kinds: the pages (article, section, home, term, terms, year, month, archive, search, 404),
-feeds (RSS and Atom of the site, each section, tag and author), site files (sitemaps, the
+feeds (RSS, Atom and JSON Feed of the site, each section, tag and author), site files (sitemaps, the
 news sitemap, robots.txt), static files, and the search index (``search.py``).
 
 To add a kind: a ``plan_*`` function that yields its outputs from the archive, and a maker in
@@ -261,7 +261,8 @@ class Planner:
         return self._search_parts
 
     def feeds(self) -> list[Output]:
-        """An RSS and an Atom feed of the newest articles of the site, each section, tag and author."""
+        """An RSS, an Atom and a JSON feed of the newest articles of the site, each section, tag and
+        author: the same articles in the same order."""
         c, a, urls = self.config, self.archive, self.urls
         targets = [(c.title, c.description, "/", "/feed.xml", "/atom.xml", tuple(islice(a.articles, c.feeds.items)))]
         for s in a.sections:
@@ -279,6 +280,9 @@ class Planner:
             head = (title, description, home, rss, atom)
             for fmt, path in (("rss", rss), ("atom", atom)):
                 out.append(self.output(None, Urls.output_file(path), "feed", (fmt, *head), tuple(keys), f"feed {title!r}"))
+            json_path = Urls.json_feed_path(rss)
+            out.append(self.output(None, Urls.output_file(json_path), "json feed", (title, description, home, json_path),
+                                   tuple(keys), f"JSON feed {title!r}"))
         return out
 
     def site_files(self, pages: list[Output], news: list[Article] | None) -> list[Output]:
@@ -511,6 +515,28 @@ def _feed(m: Maker, o: Output, shown: Shown) -> bytes | None:
     return both[fmt]
 
 
+def _json_feed(m: Maker, o: Output, shown: Shown) -> bytes:
+    """A JSON Feed: its items are the RSS feed's (same ids, links, order). Tags and authors by
+    their display names (in the shown articles' fingerprints); an author links its page when
+    the authors taxonomy is on (in the global key)."""
+    from . import feeds
+    from ssg.content.collect import term_slug
+    from ssg.render.metadata import absolute_url
+
+    title, description, home, path = o.arg
+    c, urls = m.config, m.urls
+    linked = "authors" in m.g.taxonomies
+    items = []
+    for a in map(shown, o.shows):
+        authors = tuple((name, urls.absolute(urls.term_path("authors", term_slug(name))) if linked else None)
+                        for name in shown.term_names(a, "authors"))
+        item = feeds.JsonItem(urls.absolute(m.views.article_path(a)), m.feed_html(a) if c.feeds.full_content else "",
+                              shown.term_names(a, "tags"), authors, absolute_url(urls, a.image) if a.image else None)
+        items.append(feeds.json_item(a, item))
+    return feeds.json_feed(title=title, description=description, language=c.language, home_url=urls.absolute(home),
+                           feed_url=urls.absolute(path), items=items)
+
+
 def _sitemap(m: Maker, o: Output, shown: Shown) -> bytes:
     from ssg.outputs import sitemap
 
@@ -542,7 +568,8 @@ def _static(m: Maker, o: Output, shown: Shown) -> bytes:
 
 MAKERS: dict[str, Callable[[Maker, Output, Shown], bytes | None]] = {
     "article": _article, "section": _section, "home": _home, "term": _term, "terms": _terms, "year": _year,
-    "month": _month, "archive": _archive, "search": _search, "404": _not_found, "feed": _feed, "sitemap": _sitemap,
+    "month": _month, "archive": _archive, "search": _search, "404": _not_found, "feed": _feed, "json feed": _json_feed,
+    "sitemap": _sitemap,
     "sitemap index": _sitemap_index, "news sitemap": _news_sitemap, "robots": _robots, "static": _static,
 }
 

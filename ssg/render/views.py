@@ -237,18 +237,23 @@ class PageView(NamedTuple):
     image: str | None = None
 
 
+def _feed_trio(urls: Urls, title: str, rss: str, atom: str) -> tuple[FeedLink, ...]:
+    """The RSS, Atom and JSON feeds of one listing (site paths), in that order: templates
+    link ``feeds[0]`` and ``feeds[1]`` by position, and every page links all three."""
+    return (FeedLink("application/rss+xml", f"{title} (RSS)", urls.url(rss)),
+            FeedLink("application/atom+xml", f"{title} (Atom)", urls.url(atom)),
+            FeedLink("application/feed+json", f"{title} (JSON Feed)", urls.url(Urls.json_feed_path(rss))))
+
+
 def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple[FeedLink, ...]:
     if section_slug is None:
-        rss, atom = urls.url("/feed.xml"), urls.url("/atom.xml")
-    else:
-        rss, atom = urls.url(urls.section_feed_path(section_slug, "feed")), urls.url(urls.section_feed_path(section_slug, "atom"))
-    return (FeedLink("application/rss+xml", f"{title} (RSS)", rss), FeedLink("application/atom+xml", f"{title} (Atom)", atom))
+        return _feed_trio(urls, title, "/feed.xml", "/atom.xml")
+    return _feed_trio(urls, title, urls.section_feed_path(section_slug, "feed"), urls.section_feed_path(section_slug, "atom"))
 
 
 def term_feed_links(urls: Urls, kind: str, name: str, slug: str) -> tuple[FeedLink, ...]:
-    title = f"{TAXONOMY_NAMES[kind]}: {name}"
-    return (FeedLink("application/rss+xml", f"{title} (RSS)", urls.url(urls.term_feed_path(kind, slug, "feed"))),
-            FeedLink("application/atom+xml", f"{title} (Atom)", urls.url(urls.term_feed_path(kind, slug, "atom"))))
+    return _feed_trio(urls, f"{TAXONOMY_NAMES[kind]}: {name}", urls.term_feed_path(kind, slug, "feed"),
+                      urls.term_feed_path(kind, slug, "atom"))
 
 
 class Shown:

@@ -85,8 +85,9 @@ def test_a_text_edit_is_built_alone_and_equals_a_clean_build(tmp_path, toml, job
     assert tree(site / "public") == clean_tree(site)
     page = (site / "public/business/a4/index.html").read_text()
     assert "A new first paragraph." in page
-    # Only what shows the two stories was made: their pages, listings, feeds (not every page).
-    assert report.rendered < report.pages / 2, report.summary()
+    # Only what shows the two stories was made: their pages, listings, feeds (not every file;
+    # each listing's three feeds count as files, not pages).
+    assert report.rendered < report.files / 2, report.summary()
 
 
 def test_moves_plan_the_whole_site(tmp_path):
@@ -128,8 +129,9 @@ def test_the_dependency_index_follows_an_article_to_what_shows_it(tmp_path):
         state.close()
     # Its page, its section's first page, the home page, the feeds of the site, its section and
     # its tag, its tag's second page (vote: a8, a5 | a4, a1 | a0), its month's third page.
-    assert shown == {"business/a4/index.html", "business/index.html", "index.html", "feed.xml", "atom.xml",
-                     "business/feed.xml", "business/atom.xml", "tags/vote/feed.xml", "tags/vote/atom.xml",
+    assert shown == {"business/a4/index.html", "business/index.html", "index.html", "feed.xml", "atom.xml", "feed.json",
+                     "business/feed.xml", "business/atom.xml", "business/feed.json", "tags/vote/feed.xml",
+                     "tags/vote/atom.xml", "tags/vote/feed.json",
                      "tags/vote/page/2/index.html", "2024/05/page/3/index.html", "2024/page/3/index.html"}
     # (its neighbours' pages hold only its headline and path, in their arg: not in the index)
 
