@@ -123,6 +123,20 @@ def test_new_numbers_a_taken_slug_as_the_importer_does(run_cli, tmp_path):
     assert run_cli(site, "new", "Quake", "--section", "world").out == "content/world/quake-2.md\n"
 
 
+def test_new_takes_a_safe_slug_exactly_as_given(run_cli, tmp_path):
+    """Any RFC 3986 unreserved segment, as the build takes it from front matter: never slugified."""
+    site = _site(run_cli, tmp_path)
+    long = "a" * 85
+    for slug in ("Mixed_Case.v2~x", long, "2024"):
+        result = run_cli(site, "new", "Storm hits", "--section", "World", "--slug", slug)
+        assert (result.code, result.out) == (0, f"content/world/{slug}.md\n"), slug
+        assert _front_matter(site / f"content/world/{slug}.md")["slug"] == slug
+    # A name the file cannot carry (hidden, or too long with ".md") is slugified; the front matter keeps the slug.
+    for slug, name in ((".hidden", "hidden"), ("b" * 255, "b" * 80)):
+        assert run_cli(site, "new", "Storm hits", "--section", "World", "--slug", slug).out == f"content/world/{name}.md\n"
+        assert _front_matter(site / f"content/world/{name}.md")["slug"] == slug
+
+
 def test_new_refuses_and_writes_nothing(run_cli, tmp_path, snapshot):
     site = _site(run_cli, tmp_path)
     (site / "content/world").mkdir()
@@ -134,10 +148,21 @@ def test_new_refuses_and_writes_nothing(run_cli, tmp_path, snapshot):
         (["Quake", "--section", "World", "--slug", "quake"],
          "content/world/quake.md: already exists; not overwritten (choose another --slug)\n"),
         (["Flood", "--section", "news", "--slug", "flood"],
-         "content/news/flood.md: not written: content/misc/x.md already has the URL /news/flood/ (choose another --slug)\n"),
+         "content/news/flood.md: not written: content/misc/x.md already has the URL /news/Flood/ (choose another --slug)\n"),
         (["  ", "--section", " "], "content: the headline is empty\ncontent: --section is empty\n"),
         (["Fine", "--section", "News", "--slug", "../Evil"],
-         "content: --slug '../Evil' is not a slug (lowercase ASCII words joined by '-'): use 'evil'\n"),
+         'content: --slug "../Evil" is not a safe URL segment (only letters, digits, - . _ ~): write --slug evil\n'),
+        (["Fine", "--section", "News", "--slug", ".."],
+         'content: --slug ".." is not a safe URL segment (a path step, not a name): write --slug fine\n'),
+        (["Fine", "--section", "News", "--slug", ""],
+         'content: --slug "" is not a safe URL segment (empty): write --slug fine\n'),
+        (["Fine", "--section", "News", "--slug", "caf\u00e9 #1"],
+         'content: --slug "caf\u00e9 #1" is not a safe URL segment (only letters, digits, - . _ ~): write --slug cafe-1\n'),
+        (["Fine", "--section", "News", "--slug", "x" * 256],
+         f'content: --slug "{"x" * 57}..." is not a safe URL segment (longer than 255 bytes): write --slug {"x" * 80}\n'),
+        # Another case of a taken URL is taken: the writer's Claims would refuse the second.
+        (["Flood", "--section", "news", "--slug", "FLOOD"],
+         "content/news/FLOOD.md: not written: content/misc/x.md already has the URL /news/Flood/ (choose another --slug)\n"),
         (["Two\nlines", "--section", "News"], "content: the headline must be one line\n"),
         (["Bell\x07", "--section", "News"], "content: the headline holds control characters (U+0007)\n"),
     ]

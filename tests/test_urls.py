@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssg.urls import Urls, content_relpath, slugify
+from ssg.urls import Urls, content_relpath, segment_problem, slugify, unsafe_slug_message
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -104,3 +104,57 @@ def test_urls_under_a_subpath():
     assert Urls.output_file("/") == "index.html"
     with pytest.raises(ValueError):
         Urls.output_file("/a/../../b/")
+
+
+# --- slugs given by hand (front matter `slug`, `ssg new --slug`): used as written, or refused --------
+
+@pytest.mark.parametrize("slug", ["a" * 85, "Mixed_Case.v2~x", "2024", "~", "...", ".hidden", "A-B", "x" * 255])
+def test_a_safe_segment_is_accepted_as_it_is(slug):
+    assert segment_problem(slug) is None
+
+
+@pytest.mark.parametrize(
+    "slug, why",
+    [
+        ("", "empty"),
+        (".", "a path step, not a name"),
+        ("..", "a path step, not a name"),
+        ("a/b", "only letters, digits, - . _ ~"),
+        ("../etc", "only letters, digits, - . _ ~"),
+        ("a b", "only letters, digits, - . _ ~"),
+        ("a?b", "only letters, digits, - . _ ~"),
+        ("a#b", "only letters, digits, - . _ ~"),
+        ("a%20b", "only letters, digits, - . _ ~"),
+        ("a\x01b", "only letters, digits, - . _ ~"),
+        ("a\tb", "only letters, digits, - . _ ~"),
+        ("café", "only letters, digits, - . _ ~"),
+        ("a\\b", "only letters, digits, - . _ ~"),
+        ("x" * 256, "longer than 255 bytes"),
+    ],
+)
+def test_an_unsafe_segment_is_refused_saying_why(slug, why):
+    assert segment_problem(slug) == why
+
+
+def test_the_refusal_suggests_the_slugified_form():
+    assert unsafe_slug_message("a/b", segment_problem("a/b"), "x") == (
+        'slug: "a/b" is not a safe URL segment (only letters, digits, - . _ ~): write slug: a-b')
+    assert unsafe_slug_message("..", "a path step, not a name", "my-file", key="--slug") == (
+        '--slug ".." is not a safe URL segment (a path step, not a name): write --slug my-file')
+    long = unsafe_slug_message("y" * 300, "longer than 255 bytes", "x")
+    assert long == f'slug: "{"y" * 57}..." is not a safe URL segment (longer than 255 bytes): write slug: {"y" * 80}'
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_an_accepted_segment_is_one_output_folder(text):
+    if segment_problem(text) is None:
+        rel = Urls.output_file(Urls("https://example.org/").article_path("world", text))
+        assert rel == f"world/{text}/index.html" and PurePosixPath(rel).parts[1] == text
+
+
+def test_content_relpath_of_a_name_a_file_cannot_carry():
+    assert content_relpath("world", "Mixed_Case.v2~x") == PurePosixPath("world/Mixed_Case.v2~x.md")
+    assert content_relpath("world", ".hidden") == PurePosixPath("world/hidden.md")  # a dot file is not content
+    assert content_relpath("world", "a" * 252) == PurePosixPath(f"world/{'a' * 252}.md")
+    assert content_relpath("world", "a" * 253) == PurePosixPath(f"world/{'a' * 80}.md")  # 256 bytes with .md

@@ -19,7 +19,7 @@ from ssg.config import Config
 from ssg.content.files import real, stat_files
 from ssg.problems import Problems
 from ssg.content.related import terms_of
-from ssg.urls import slugify
+from ssg.urls import segment_problem, slugify, unsafe_slug_message
 
 
 class Section(NamedTuple):
@@ -116,6 +116,14 @@ def _kind(value) -> str:
     return next((name for t, name in kinds.items() if isinstance(value, t)), f"a {type(value).__name__}")
 
 
+def _written(text: str, line: int | None) -> str | None:
+    """A plain value as its ``key: value`` line spells it (without a comment); None if unknown."""
+    if line is None:
+        return None
+    value = text.split("\n")[line - 1].partition(":")[2]
+    return value.split(" #", 1)[0].strip() or None
+
+
 def _line_of(text: str, key: str) -> int | None:
     """The line of a top-level front matter key, for a message."""
     for number, line in enumerate(text.split("\n")[1:], start=2):  # not splitlines: U+2028 is text
@@ -130,6 +138,13 @@ class _Document(NamedTuple):
     text: str  # the whole file, cleaned
     meta: dict
     body: str
+    dirty: frozenset[int] = frozenset()  # the lines control characters were taken out of
+
+
+def _dirty_lines(raw: str) -> set[int]:
+    """The lines of ``raw`` holding characters ``clean_text`` takes out (looked for only when
+    it took some): a slug on one is refused, as what was written is not what is left."""
+    return {n for n, line in enumerate(raw.split("\n"), start=1) if cf.clean_text(line)[1]}
 
 
 def _read_document(path: Path, shown: str, config: Config, problems: Problems) -> _Document | None:
@@ -152,6 +167,7 @@ def _read_document(path: Path, shown: str, config: Config, problems: Problems) -
     # Control characters and noncharacters are taken out here, once, for every output.
     text, removed, first = cf.clean_text(raw)
     lines = [raw.count("\n", 0, first) + 1] if removed else []  # where they were
+    dirty = _dirty_lines(raw) if removed else set()
     try:
         meta, body, _ = cf.split_document(text)
     except cf.FrontMatterError as exc:
@@ -167,10 +183,11 @@ def _read_document(path: Path, shown: str, config: Config, problems: Problems) -
             if found:
                 removed += found
                 lines.append(_line_of(text, str(key)) or 2)
+                dirty.add(lines[-1])
         meta = cleaned
     if removed:  # one warning per file, at the first place
         problems.warning(shown, cf.removed_message(removed), min(lines))
-    return _Document(text, meta, body)
+    return _Document(text, meta, body, frozenset(dirty))
 
 
 class _Checker:
@@ -203,6 +220,22 @@ class _Checker:
         except ValueError as exc:
             self.error(str(exc).replace("date:", f"{key}:", 1), key)
             return None
+
+    def slug(self, fallback: str) -> None:
+        """A front matter slug is used exactly as written, so it must be a safe URL segment
+        (``urls.segment_problem``) and must be text as written: ``slug: 1.50`` reads as 1.5."""
+        value = self.doc.meta.get("slug")
+        if value is None or not isinstance(value, (str, int, float)):
+            return  # absent, or reported as the wrong type
+        line = _line_of(self.doc.text, "slug")
+        slug = str(value)
+        written = _written(self.doc.text, line) if not isinstance(value, str) else slug
+        if written is not None and written != slug:
+            self.error(f'slug: {written} is read as {value!r}, not as text: write slug: "{written}"', line=line)
+            return
+        why = "it held control characters" if line in self.doc.dirty else segment_problem(slug)
+        if why:
+            self.error(unsafe_slug_message(slug, why, fallback), line=line)
 
     def names(self, key: str) -> tuple[str, ...]:
         value = self.doc.meta.get(key)
@@ -247,6 +280,7 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     for key in ("section", "slug", "summary", "source"):
         if key in meta and not isinstance(meta[key], (str, int, float)):
             check.error(f"{key}: expected text, got {type(meta[key]).__name__}", key)
+    check.slug(fallback=Path(relpath).stem)
     tags, authors = check.names("tags"), check.names("authors")
     updated = check.date("updated", config.tz) if meta.get("updated") is not None else None
     image = meta.get("image")
@@ -286,11 +320,15 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
 def place_of(relpath: str, meta: dict) -> tuple[str, str, str]:
     """Where a content file is published: (section, section slug, slug). The section is the
     front matter's, else the file's folder (else "News"); the slug the front matter's, else the
-    file's name. ``ssg new`` asks the same of every file, to find a free URL."""
+    file's name. A front matter slug is used exactly as written (``read_article`` refuses
+    unsafe ones: a URL once published must not change); only the file's name is slugified.
+    ``ssg new`` asks the same of every file, to find a free URL."""
     path = Path(relpath)
     folder = path.parent.as_posix()
     section = str(meta.get("section") or (folder if folder != "." else "News")).strip()
-    return section, slugify(section, fallback="section"), slugify(str(meta.get("slug") or path.stem), fallback=path.stem)
+    given = meta.get("slug")
+    slug = str(given) if given is not None else slugify(path.stem, fallback=path.stem)
+    return section, slugify(section, fallback="section"), slug
 
 
 def parsed_stat(size: int, mtime: int, config: Config) -> str:

@@ -18,7 +18,7 @@ from ssg.config import Config, load_config
 from ssg.content import article as cf
 from ssg.content.collect import place_of, scan
 from ssg.problems import Problem, Problems, SsgError
-from ssg.urls import Urls, content_relpath, slugify
+from ssg.urls import Urls, content_relpath, segment_problem, slugify, unsafe_slug_message
 
 # A plain sentence (no Markdown markup), so the page shows it as it reads here.
 PLACEHOLDER = ("Write the story here. This paragraph is a placeholder: replace it with the "
@@ -88,9 +88,9 @@ def _request_problems(request: NewArticle, content: str) -> list[Problem]:
     found = [_text_problem("the headline", request.headline), _text_problem("--section", request.section)]
     found += [_text_problem(f"tag {name!r}", name) for name in request.tags]
     found += [_text_problem(f"author {name!r}", name) for name in request.authors]
-    if request.slug is not None and request.slug != slugify(request.slug):
-        found.append(f"--slug {request.slug!r} is not a slug (lowercase ASCII words joined by '-'): "
-                     f"use {slugify(request.slug)!r}")
+    why = segment_problem(request.slug) if request.slug is not None else None
+    if why:  # as the build refuses a front matter slug: it is used exactly as given, or not at all
+        found.append(unsafe_slug_message(request.slug, why, request.headline.strip() or "untitled", key="--slug"))
     return [Problem(content, None, message) for message in found if message]
 
 
@@ -120,21 +120,21 @@ def _front_matter_of(path: Path) -> dict:
     return meta
 
 
-def _taken(root: Path, site: Path, config: Config) -> tuple[set[str], dict[str, str]]:
+def _taken(root: Path, site: Path, config: Config) -> tuple[set[str], dict[str, tuple[str, str]]]:
     """Every content path (casefolded, as the importer's ``occupied``), and every URL (casefolded)
-    with the content file that has it, drafts and future articles included."""
+    with the content file that has it and the URL as it has it, drafts and future articles included."""
     urls = Urls.from_config(config)
     paths: set[str] = set()
-    taken: dict[str, str] = {}
+    taken: dict[str, tuple[str, str]] = {}
     content = config.content_dir.rstrip("/")
     for relpath in scan(root, site):
         paths.add(relpath.casefold())
         url = _url_of(relpath, _front_matter_of(root / relpath), urls)
-        taken.setdefault(url.casefold(), f"{content}/{relpath}")
+        taken.setdefault(url.casefold(), (f"{content}/{relpath}", url))
     return paths, taken
 
 
-def _free_slug(request: NewArticle, section_slug: str, paths: set[str], taken: dict[str, str], urls: Urls,
+def _free_slug(request: NewArticle, section_slug: str, paths: set[str], taken: dict[str, tuple[str, str]], urls: Urls,
                content: str) -> str:
     """The slug to use: ``--slug`` exactly (refused when its file or URL is taken), else the
     headline's slug, with ``-2``, ``-3``... while taken, as the importer numbers them."""
@@ -145,7 +145,8 @@ def _free_slug(request: NewArticle, section_slug: str, paths: set[str], taken: d
         if rel.casefold() in paths:
             return "already exists; not overwritten"
         if url.casefold() in taken:
-            return f"not written: {taken[url.casefold()]} already has the URL {urls.url(url)}"
+            other, its_url = taken[url.casefold()]  # (perhaps in another case: one output folder)
+            return f"not written: {other} already has the URL {urls.url(its_url)}"
         return None
 
     if request.slug is not None:
