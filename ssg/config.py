@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import string
 import tomllib
 import typing
@@ -26,6 +27,15 @@ CONFIG_NAME = "site.toml"
 class ImportConfig:
     boilerplate: tuple[str, ...] = ("Comment here",)
     summary_length: int = 300
+    decode_entities: bool = True  # `&#163;` in a seed becomes `£` (false: kept as typed)
+    # A regular expression searched in a seed's path below seeds/ whose named groups year, month
+    # and day (and optionally hour, minute) date the article; "" (off): the file's modification time.
+    date_from_path: str = ""
+
+    @property
+    def date_pattern(self) -> re.Pattern | None:
+        """date_from_path compiled (validated when site.toml is read), None when it is off."""
+        return re.compile(self.date_from_path) if self.date_from_path else None
 
 
 @dataclass(frozen=True)
@@ -330,6 +340,49 @@ def _validate_deploy(config: Config, errors: list[Problem], path: str) -> Config
     return dataclasses.replace(config, deploy=targets)
 
 
+DATE_GROUPS = ("year", "month", "day")
+
+
+def _validate_date_from_path(config: Config, errors: list[Problem], path: str, text: str) -> Config:
+    """[import] date_from_path must compile and name the groups year, month and day: a mistake
+    found now, with its line, rather than as one error per seed at import time."""
+    pattern = config.imports.date_from_path
+    if not pattern:
+        return config
+    where = "import.date_from_path"
+    try:
+        groups = re.compile(pattern).groupindex
+    except re.error as exc:
+        problem = f"{where}: not a valid regular expression: {exc}"
+    else:
+        missing = [g for g in DATE_GROUPS if g not in groups]
+        if not missing:
+            return config
+        problem = (f"{where}: needs the named groups year, month and day, as in "
+                   f"'(?P<year>\\d{{4}})/(?P<month>\\d\\d)/(?P<day>\\d\\d)' (missing: {', '.join(missing)})")
+    errors.append(Problem(path, _key_line(text, "import", "date_from_path"), problem))
+    return dataclasses.replace(config, imports=dataclasses.replace(config.imports, date_from_path=""))
+
+
+def _key_line(text: str, table: str, key: str) -> int | None:
+    """The line of ``key`` in ``[table]`` (or ``table.key`` / ``table = {key = ..}`` at the top):
+    tomllib gives values, not places, and a problem is best shown where it was typed."""
+    current = ""
+    key_re = re.compile(rf"""^\s*(?:{re.escape(table)}\s*\.\s*)?["']?{re.escape(key)}["']?\s*=""")
+    header = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
+    fallback = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = header.match(line)
+        if found and not line.lstrip().startswith("[["):
+            current = found.group(1).strip("\"' ")
+            continue
+        if key_re.match(line) and (current == table or (not current and line.lstrip().startswith(table))):
+            return number
+        if fallback is None and key in line and not line.lstrip().startswith("#"):
+            fallback = number
+    return fallback
+
+
 def parse_config(text: str, path: str = CONFIG_NAME) -> Config:
     """Parse ``site.toml`` text; raises SsgError listing every problem."""
     try:
@@ -346,6 +399,7 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> Config:
         raise SsgError([Problem(path, line, f"invalid TOML: {msg}")]) from None
     errors: list[Problem] = []
     config = _validate(_build(Config, data, "", errors, path), errors, path)
+    config = _validate_date_from_path(config, errors, path, text)
     if errors:
         raise SsgError(errors)
     return config

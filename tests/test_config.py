@@ -26,6 +26,7 @@ def test_empty_file_gives_the_documented_defaults():
     assert (c.seeds_dir, c.content_dir, c.output_dir) == ("seeds", "content", "public")
     assert (c.page_size, c.home_latest, c.home_per_section) == (20, 10, 5)
     assert c.imports.boilerplate == ("Comment here",) and c.imports.summary_length == 300
+    assert c.imports.decode_entities is True and c.imports.date_from_path == "" and c.imports.date_pattern is None
     assert (c.feeds.items, c.feeds.full_content, c.markdown.allow_html) == (20, True, False)
     assert (c.permalinks.article, c.permalinks.section) == ("/{section}/{slug}/", "/{section}/")
     assert c.tz == zoneinfo.ZoneInfo("UTC")
@@ -166,6 +167,31 @@ def test_permalink_patterns_that_would_break_the_build_are_refused(pattern, mess
 def test_permalink_patterns_that_work():
     c = parse_config('[permalinks]\narticle = "/news/{section}/{slug}.html/"\nsection = "/topics/{section}/"\n')
     assert c.permalinks.article == "/news/{section}/{slug}.html/"
+
+
+DATES = r"(?P<year>\d{4})/(?P<month>\d\d)/(?P<day>\d\d)"
+
+
+def test_date_from_path_is_read_and_compiled():
+    c = parse_config(f"[import]\ndecode_entities = false\ndate_from_path = '{DATES}(/(?P<hour>\\d\\d))?'\n")
+    assert c.imports.decode_entities is False
+    assert c.imports.date_pattern.search("world/2024/03/05/x.txt").group("year", "month", "day") == ("2024", "03", "05")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("title = 'X'\n\n[import]\nsummary_length = 40\ndate_from_path = '(?P<year>\\d{4}'\n",
+     "site.toml:5: import.date_from_path: not a valid regular expression: missing ), unterminated subpattern at position 0"),
+    ("[import]\ndate_from_path = '(?P<year>\\d{4})/(?P<mon>\\d\\d)'\n",
+     "site.toml:2: import.date_from_path: needs the named groups year, month and day, as in "
+     f"'{DATES}' (missing: month, day)"),
+    ("import.date_from_path = '[0-9'\ntitle = 'X'\n",
+     "site.toml:1: import.date_from_path: not a valid regular expression: unterminated character set at position 0"),
+    ("[feeds]\nitems = 3\n[import]\n  'date_from_path' = '\\d+'\n",
+     "site.toml:4: import.date_from_path: needs the named groups year, month and day, as in "
+     f"'{DATES}' (missing: year, month, day)"),
+])
+def test_a_bad_date_from_path_is_an_error_with_its_line(text, expected):
+    assert errors(text) == [expected]
 
 
 def test_find_site_walks_upward_like_git(tmp_path: Path):

@@ -107,6 +107,8 @@ description = "A test archive."
 base_url = "{BASE}"
 timezone = "UTC"
 page_size = 10
+[import]
+decode_entities = false  # the seed's "&amp;" and "&#233;" are typed on purpose: shown as typed
 """
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "cite", "background", "srcset",

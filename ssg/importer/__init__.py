@@ -45,6 +45,7 @@ class ImportReport:
     # How many articles written in this run took their date from their seed's modification
     # time (no --date), by calendar day (YYYY-MM-DD): a copy or a checkout gives many one day.
     mtime_days: dict[str, int] = field(default_factory=dict)
+    decoded: int = 0  # articles written in this run from seeds whose HTML entities were decoded
 
     def summary(self) -> str:
         parts = [
@@ -92,14 +93,21 @@ def _same_stat(remembered, path: Path) -> bool:
     return current is not None and remembered == current
 
 
+def _settings(config: Config) -> dict:
+    """The settings that change what a seed's article says (and so its ``seed_hash``): the cache
+    remembers them, and when they changed it is not trusted, so every seed is read again."""
+    return {"decode_entities": config.imports.decode_entities}
+
+
 class _Cache:
-    def __init__(self, site: Path, problems: Problems):
+    def __init__(self, site: Path, problems: Problems, settings: dict):
         self.path = site / CACHE_FILE
+        self.settings = settings
         self.entries: dict[str, dict] = {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("version") == CACHE_VERSION and isinstance(data.get("seeds"), dict):
-                self.entries = data["seeds"]
+                self.entries = data["seeds"] if data.get("settings") == settings else {}
             else:
                 raise ValueError("unknown format")
         except FileNotFoundError:
@@ -108,7 +116,8 @@ class _Cache:
             problems.warning(str(CACHE_FILE), f"import cache unreadable ({exc}); rebuilding it")
 
     def save(self, entries: dict[str, dict]) -> None:
-        data = json.dumps({"version": CACHE_VERSION, "seeds": entries}, sort_keys=True, separators=(",", ":"))
+        data = json.dumps({"version": CACHE_VERSION, "settings": self.settings, "seeds": entries},
+                          sort_keys=True, separators=(",", ":"))
         try:
             write_atomic(self.path, data.encode("utf-8"))
         except OSError:
@@ -148,7 +157,7 @@ def _document(seed: Seed, config: Config, date: dt.datetime, slug: str, keep: di
     for key, value in keep.items():  # hand-added keys survive
         if key not in meta and key not in (cf.SEED_HASH, cf.IMPORT_HASH):
             meta[key] = value
-    meta[cf.SEED_HASH] = seed.raw_digest[:16]
+    meta[cf.SEED_HASH] = seed.seed_hash
     return cf.with_import_hash(meta, escape_text(seed.paragraphs))
 
 
@@ -157,12 +166,29 @@ def _document(seed: Seed, config: Config, date: dt.datetime, slug: str, keep: di
 SAME_MTIME_DAY = 20
 
 
-def _seed_date(seed_file: SeedFile, config: Config, date: dt.date | None) -> dt.datetime:
+DATE_PARTS = ("year", "month", "day", "hour", "minute")  # the groups of [import] date_from_path
+
+
+def _seed_date(seed_file: SeedFile, config: Config, date: dt.date | None,
+               problems: Problems) -> tuple[dt.datetime | None, bool]:
+    """A new article's date and whether it came from the seed's modification time: ``--date``,
+    else [import] date_from_path when it matches the seed's path below seeds/, else the mtime.
+    (None, False) after an error on the seed: a match that is not a real date."""
     tz = config.tz
     if date is not None:
-        return dt.datetime(date.year, date.month, date.day, tzinfo=tz)
+        return dt.datetime(date.year, date.month, date.day, tzinfo=tz), False
+    pattern = config.imports.date_pattern
+    shown = Path(config.seeds_dir).as_posix().rstrip("/")  # as find_seeds names seeds
+    match = pattern.search(seed_file.relpath[len(shown) + 1:]) if pattern is not None else None
+    if match is not None:
+        parts = match.groupdict()
+        try:
+            return dt.datetime(*(int(parts.get(g) or 0) for g in DATE_PARTS), tzinfo=tz), False
+        except (ValueError, OverflowError) as exc:
+            problems.error(seed_file.relpath, f"[import] date_from_path found {match.group()!r}, not a date ({exc}): not imported")
+            return None, False
     mtime = seed_file.path.stat().st_mtime
-    return dt.datetime.fromtimestamp(int(mtime), tz)
+    return dt.datetime.fromtimestamp(int(mtime), tz), True
 
 
 def import_seeds(
@@ -177,7 +203,7 @@ def import_seeds(
     skipped unread, duplicates and deleted seeds reported; hand edits are never overwritten."""
     report = ImportReport()
     content_root = site / config.content_dir
-    cache = _Cache(site, problems)
+    cache = _Cache(site, problems, _settings(config))
     seed_files = find_seeds(site, config.seeds_dir, problems)
     new_entries: dict[str, dict] = {}
     todo = _changed_seeds(site, seed_files, cache, force, new_entries, report)
@@ -199,6 +225,10 @@ def import_seeds(
         new_entries[relpath] = {"status": "article", "digest": "", "seed_stat": None, "content": content_path, "content_stat": None}
     cache.save(new_entries)
     _warn_mtime_days(config, report, problems)
+    if report.decoded:
+        seeds = f"{report.decoded:,} seed{'s' if report.decoded != 1 else ''}"
+        problems.note(config.seeds_dir.rstrip("/"),
+                      f"decoded HTML entities in {seeds} ([import] decode_entities = false keeps them)")
     return report
 
 
@@ -274,7 +304,7 @@ def _parse_seeds(todo, config: Config, problems: Problems, report: ImportReport,
                 report.errors += 1
                 continue
             before = len(problems.errors)
-            seed = parse_seed(sf, data, config.imports.boilerplate, problems)
+            seed = parse_seed(sf, data, config.imports.boilerplate, problems, config.imports.decode_entities)
             if seed is None:
                 report.errors += len(problems.errors) - before or 1
                 continue
@@ -307,27 +337,36 @@ def _write_articles(site, content_root, config, parsed, by_source, occupied, dat
             }
 
 
+def _import_new(site, content_root, config, sf, seed, occupied, date, problems, report) -> Path | None:
+    """A seed's first article: a free slug in its section, dated by ``_seed_date``."""
+    when, by_mtime = _seed_date(sf, config, date, problems)
+    if when is None:
+        report.errors += 1
+        return None
+    section_slug = slugify(seed.section, fallback="section")
+    base = slugify(seed.headline, fallback=seed.stem)
+    slug, n = base, 1
+    while content_relpath(section_slug, slug).as_posix().casefold() in occupied:
+        n += 1
+        slug = f"{base}-{n}"
+    rel = content_relpath(section_slug, slug)
+    occupied.add(rel.as_posix().casefold())
+    target = content_root / rel
+    text = _document(seed, config, when, slug, {})
+    if not _write(target, text, site, seed, problems, report):
+        return None
+    if by_mtime:
+        _dated_by_mtime(report, when)
+    report.imported += 1
+    report.decoded += seed.decoded
+    report.written.append(target.relative_to(site).as_posix())
+    return target
+
+
 def _import_one(site, content_root, config, sf, seed, by_source, occupied, date, force, problems, report) -> Path | None:
     existing = by_source.get(seed.relpath)
     if existing is None:
-        section_slug = slugify(seed.section, fallback="section")
-        base = slugify(seed.headline, fallback=seed.stem)
-        slug, n = base, 1
-        while content_relpath(section_slug, slug).as_posix().casefold() in occupied:
-            n += 1
-            slug = f"{base}-{n}"
-        rel = content_relpath(section_slug, slug)
-        occupied.add(rel.as_posix().casefold())
-        target = content_root / rel
-        when = _seed_date(sf, config, date)
-        text = _document(seed, config, when, slug, {})
-        if not _write(target, text, site, seed, problems, report):
-            return None
-        if date is None:
-            _dated_by_mtime(report, when)
-        report.imported += 1
-        report.written.append(target.relative_to(site).as_posix())
-        return target
+        return _import_new(site, content_root, config, sf, seed, occupied, date, problems, report)
 
     rel_existing = existing.relative_to(site).as_posix()
     try:
@@ -344,10 +383,16 @@ def _import_one(site, content_root, config, sf, seed, by_source, occupied, date,
             return None
         meta = {}
 
-    if meta.get(cf.SEED_HASH) == seed.raw_digest[:16] and not force:
+    if meta.get(cf.SEED_HASH) == seed.seed_hash and not force:
         report.unchanged += 1
         return existing
-    if not force and not cf.is_untouched(old_text):
+    untouched = force or cf.is_untouched(old_text)
+    if not untouched and seed.other_hash is not None and meta.get(cf.SEED_HASH) == seed.other_hash:
+        # Only [import] decode_entities changed, not the seed: a file edited by hand is the
+        # editor's, and stays as it is (no conflict either: nothing new came from the seed).
+        report.unchanged += 1
+        return existing
+    if not untouched:
         problems.warning(
             rel_existing,
             f"edited by hand, and its seed {seed.relpath} changed: left alone (--force overwrites)",
@@ -355,18 +400,22 @@ def _import_one(site, content_root, config, sf, seed, by_source, occupied, date,
         report.conflicts += 1
         return None
     date_value = _kept_date(meta, config)
-    from_seed = date_value is None  # (the file lost its date, or never had one)
-    if from_seed:
-        date_value = _seed_date(sf, config, date)
+    by_mtime = False
+    if date_value is None:  # (the file lost its date, or never had one)
+        date_value, by_mtime = _seed_date(sf, config, date, problems)
+        if date_value is None:
+            report.errors += 1
+            return None
     slug = str(meta.get("slug") or existing.stem)
     text = _document(seed, config, date_value, slug, meta)
     written = _write(existing, text, site, seed, problems, report)
     if written is None:
         return None
-    if written and from_seed and date is None:
+    if written and by_mtime:
         _dated_by_mtime(report, date_value)
     if written:
         report.updated += 1
+        report.decoded += seed.decoded
         report.written.append(rel_existing)
     else:
         report.unchanged += 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import hashlib
+import html
+import html.entities
 import re
 from pathlib import Path
 
@@ -36,10 +38,31 @@ class Seed(NamedTuple):
     paragraphs: tuple[tuple[str, ...], ...]  # paragraphs, each a tuple of its lines
     digest: str  # of the parsed article, to find byte-identical duplicates
     raw_digest: str  # of the file's bytes, to tell a changed seed
+    entities: bool = False  # its text holds HTML character references (`&#163;`, `&amp;`)
+    decoded: bool = False  # ...and they were decoded ([import] decode_entities)
 
     @property
     def stem(self) -> str:
         return Path(self.relpath).stem
+
+    @property
+    def seed_hash(self) -> str:
+        """What a content file records as ``seed_hash``: the seed's bytes and, for a seed whose
+        entities were decoded, that too. Changing [import] decode_entities thus re-imports the
+        seeds it changes, and only those (a seed without entities keeps its hash either way)."""
+        return _seed_hash(self.raw_digest, self.decoded)
+
+    @property
+    def other_hash(self) -> str | None:
+        """The ``seed_hash`` the other decode_entities setting gives, or None when the setting
+        makes no difference to this seed."""
+        return _seed_hash(self.raw_digest, not self.decoded) if self.entities else None
+
+
+def _seed_hash(raw_digest: str, decoded: bool) -> str:
+    if not decoded:
+        return raw_digest[:16]
+    return hashlib.sha256(f"{raw_digest}:entities decoded".encode()).hexdigest()[:16]
 
 
 def find_seeds(site: Path, seeds_dir: str, problems: Problems | None = None) -> list[SeedFile]:
@@ -111,6 +134,40 @@ def _blocks(text: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+# A whole character reference: decimal, hexadecimal or named, ended by ';'.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _reference(match: re.Match) -> str:
+    ref = match.group()
+    # html.unescape alone also decodes a known name's prefix (`&nothing;` to `¬hing;`), as
+    # browsers do: only whole references are decoded, so ordinary text is never changed.
+    if ref[1] == "#" or ref[1:] in html.entities.html5:
+        return html.unescape(ref)  # (it drops noncharacters and controls, maps surrogates to U+FFFD)
+    return ref
+
+
+def unescape_line(line: str) -> str:
+    """A seed line with its HTML character references decoded (scraped text often carries
+    `&#163;1.8m` or `R&amp;B`), blanks cleaned again (`&nbsp;` is one)."""
+    if "&" not in line:
+        return line
+    return _clean(_ENTITY.sub(_reference, line))
+
+
+def _unescape_blocks(blocks: list[tuple[int, list[str]]]) -> tuple[list[tuple[int, list[str]]], bool]:
+    """The blocks decoded, lines that decode to nothing dropped; and whether anything changed."""
+    out: list[tuple[int, list[str]]] = []
+    changed = False
+    for start, lines in blocks:
+        decoded = [unescape_line(line) for line in lines]
+        changed = changed or decoded != lines
+        decoded = [line for line in decoded if line]
+        if decoded:
+            out.append((start, decoded))
+    return out, changed
+
+
 def _strip_boilerplate(blocks: list[tuple[int, list[str]]], boilerplate: tuple[str, ...]) -> None:
     wanted = {_clean(b).casefold() for b in boilerplate if _clean(b)}
     while blocks:
@@ -122,8 +179,11 @@ def _strip_boilerplate(blocks: list[tuple[int, list[str]]], boilerplate: tuple[s
             blocks.pop()
 
 
-def parse_seed(seed_file: SeedFile, data: bytes, boilerplate: tuple[str, ...], problems: Problems) -> Seed | None:
-    """Parse one seed; reports and returns None when it cannot become an article."""
+def parse_seed(seed_file: SeedFile, data: bytes, boilerplate: tuple[str, ...], problems: Problems,
+               decode_entities: bool = False) -> Seed | None:
+    """Parse one seed; reports and returns None when it cannot become an article.
+    ``decode_entities``: HTML character references in its section, headline and paragraphs are
+    decoded (they are text either way: the importer escapes what could be markup)."""
     rel = seed_file.relpath
     if not data.strip():
         problems.error(rel, "empty file")
@@ -132,6 +192,12 @@ def parse_seed(seed_file: SeedFile, data: bytes, boilerplate: tuple[str, ...], p
     if text is None:
         return None
     blocks = _blocks(text)
+    decoded_blocks, entities = _unescape_blocks(blocks)
+    folder = seed_file.folder_section
+    entities = entities or (folder is not None and unescape_line(folder) != folder)
+    decoded = decode_entities and entities
+    if decoded:
+        blocks = decoded_blocks
     _strip_boilerplate(blocks, boilerplate)
     if not blocks:
         problems.error(rel, "nothing but blank lines and boilerplate")
@@ -147,7 +213,7 @@ def parse_seed(seed_file: SeedFile, data: bytes, boilerplate: tuple[str, ...], p
             problems.error(rel, f"section {section!r} but no headline", start)
             return None
     else:
-        section = seed_file.folder_section.replace("_", " ").replace("-", " ").strip()
+        section = (unescape_line(folder) if decoded else folder).replace("_", " ").replace("-", " ").strip()
         # A lower-case folder name (`business`) is shown capitalised (`Business`).
         if section == section.lower():
             section = section.title()
@@ -162,4 +228,4 @@ def parse_seed(seed_file: SeedFile, data: bytes, boilerplate: tuple[str, ...], p
     digest = hashlib.sha256(
         "\x1e".join([section, headline, *("\n".join(p) for p in paragraphs)]).encode("utf-8")
     ).hexdigest()
-    return Seed(rel, section, headline, paragraphs, digest, hashlib.sha256(data).hexdigest())
+    return Seed(rel, section, headline, paragraphs, digest, hashlib.sha256(data).hexdigest(), entities, decoded)
