@@ -201,8 +201,11 @@ def test_feeds_exist_site_wide_and_per_section_and_are_linked(news):
         hrefs = {a["href"] for a in alts}
         assert expected <= hrefs, (rel, hrefs)
         for a in alts:
-            assert a["type"] in ("application/rss+xml", "application/atom+xml") and a.get("title")
+            assert a["type"] in ("application/rss+xml", "application/atom+xml", "application/feed+json") and a.get("title")
             assert url_to_file(news, a["href"]).is_file()
+            if a["type"] == "application/feed+json":  # beside its RSS feed (tests/outputs/test_feeds.py)
+                assert a["href"].removesuffix(".json") + ".xml" in hrefs
+                continue
             kind = "rss" if xml(url_to_file(news, a["href"])).tag == "rss" else "atom"
             assert a["type"] == f"application/{kind}+xml"
 
