@@ -32,6 +32,9 @@ def free_port() -> int:
 def main() -> None:
     args = [a for a in sys.argv[1:] if a != "--body"]
     body = "--body" in sys.argv[1:]
+    if not args or args[0].startswith("-") or not (Path(args[0]) / "content").is_dir() or (
+            len(args) > 1 and not args[1].isdigit()):
+        raise SystemExit("usage: python bench/serve_latency.py SITE [RUNS] [--body]   (SITE: a built site with content/)")
     site = Path(args[0]).resolve()
     runs = int(args[1]) if len(args) > 1 else 5
     proc = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "--site", str(site), "--port", str(free_port()), "-q"],
