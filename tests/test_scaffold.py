@@ -184,9 +184,9 @@ def test_theme_copy_is_used_at_once_and_never_overwritten(run_cli, tmp_path):
     assert result.out == (f"copied the default theme ({len(copied)} files) to themes/default: "
                           "edit its templates/ and static/; ssg serve shows each change\n")
     assert "templates/article.html" in copied and "static/style.css" in copied and "theme.toml" in copied
-    from ssg.render.theme import _builtin_themes
+    from ssg.render.theme import builtin_themes
 
-    assert copied == _files(_builtin_themes() / "default")
+    assert copied == _files(builtin_themes() / "default")
     article = site / "themes/default/templates/article.html"
     article.write_text(article.read_text().replace("</h1>", "</h1><p>EDITED-COPY-MARKER</p>", 1))
     result = run_cli(site, "build", "-j", "1")

@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ssg.problems import Problem
 
@@ -354,26 +354,40 @@ KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", 
               "image_alt", "image_caption", SEED_HASH, IMPORT_HASH}
 
 
+def front_lines(path: Path) -> Iterator[str]:
+    """The lines of a content file's front matter (without line ends), read no further than its
+    closing ``---``; none when the file does not open with ``---``. Raises OSError. A front
+    matter left open yields its lines, then raises ``FrontMatterError``."""
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        if fh.readline().lstrip("\ufeff").rstrip("\r\n") != "---":
+            return
+        for line in fh:
+            line = line.rstrip("\r\n")
+            if line == "---":
+                return
+            yield line
+    raise FrontMatterError("front matter is not closed by a '---' line", 1)
+
+
+def read_front_matter(path: Path) -> dict[str, Any]:
+    """A content file's front matter, read no further than its closing ``---``; {} when it cannot
+    be read (then its folder and name say where it is published)."""
+    try:
+        meta, _, _ = split_document("---\n" + "".join(line + "\n" for line in front_lines(path)) + "---\n")
+    except (OSError, FrontMatterError):
+        return {}
+    return meta
+
+
 def read_front_source(path: Path) -> str | None:
     """The ``source:`` of a content file, read from its front matter without a full YAML parse.
 
     The whole front matter is scanned, line by line up to its closing ``---``: a fixed-size head
     missed ``source:`` behind a long title or summary (``summary_length`` is configurable), and
     the importer then took the article for a new one and wrote a copy on every run."""
-    found = None
     try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            first = fh.readline()
-            if first.lstrip("\ufeff").rstrip("\r\n") != "---":
-                return None
-            for line in fh:
-                line = line.rstrip("\r\n")
-                if line == "---":
-                    break
-                if line.startswith("source:"):
-                    found = line
-                    break
-    except OSError:
+        found = next((line for line in front_lines(path) if line.startswith("source:")), None)
+    except (OSError, FrontMatterError):
         return None
     m = re.match(r"^source: *(.+)$", found) if found else None
     if not m:

@@ -100,26 +100,6 @@ def _url_of(relpath: str, meta: dict, urls: Urls) -> str:
     return urls.article_path(section_slug, slug)
 
 
-def _front_matter_of(path: Path) -> dict:
-    """A content file's front matter, reading no further than its closing ``---`` ({} when it
-    cannot be read: then the file's folder and name say where it would be published)."""
-    head: list[str] = []
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            if fh.readline().lstrip("\ufeff").rstrip("\r\n") != "---":
-                return {}
-            for line in fh:
-                if line.rstrip("\r\n") == "---":
-                    break
-                head.append(line)
-            else:
-                return {}
-        meta, _, _ = cf.split_document("---\n" + "".join(head) + "---\n")
-    except (OSError, cf.FrontMatterError):
-        return {}
-    return meta
-
-
 def _taken(root: Path, site: Path, config: Config) -> tuple[set[str], dict[str, tuple[str, str]]]:
     """Every content path (casefolded, as the importer's ``occupied``), and every URL (casefolded)
     with the content file that has it and the URL as it has it, drafts and future articles included."""
@@ -129,7 +109,7 @@ def _taken(root: Path, site: Path, config: Config) -> tuple[set[str], dict[str, 
     content = config.content_dir.rstrip("/")
     for relpath in scan(root, site):
         paths.add(relpath.casefold())
-        url = _url_of(relpath, _front_matter_of(root / relpath), urls)
+        url = _url_of(relpath, cf.read_front_matter(root / relpath), urls)
         taken.setdefault(url.casefold(), (f"{content}/{relpath}", url))
     return paths, taken
 

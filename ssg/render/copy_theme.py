@@ -50,7 +50,7 @@ def copy_theme(site: Path, to: str | None = None) -> Copied:
 
 
 def _builtin() -> Path:
-    folder = themes._builtin_themes()
+    folder = themes.builtin_themes()
     if folder is None:
         raise SsgError([Problem(THEMES, None, "no built-in themes found: ssg is not installed whole")])
     return folder

@@ -38,7 +38,8 @@ class Theme(NamedTuple):
         return dirs
 
 
-def _builtin_themes() -> Path | None:
+def builtin_themes() -> Path | None:
+    """The folder of the themes shipped with ssg (``ssg theme copy`` copies from it)."""
     from importlib import resources
     packaged = resources.files("ssg") / "themes"
     if packaged.is_dir():
@@ -55,7 +56,7 @@ def find_theme(site: Path, name: str) -> Theme:
         if any(p.name == wanted for p in chain) or len(chain) > 8:
             raise SsgError([Problem("site.toml", None, f"theme: parent cycle at {wanted!r}")])
         candidates = [site / "themes" / wanted]
-        builtin = _builtin_themes()
+        builtin = builtin_themes()
         if builtin is not None:
             candidates.append(builtin / wanted)
         folder = next((c for c in candidates if c.is_dir()), None)
