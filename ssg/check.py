@@ -74,6 +74,7 @@ class _PageParser(HTMLParser):
         self.urls: list[tuple[int, str, str]] = []  # (line, what, url)
         self.canonical: tuple[int, str] | None = None
         self.base: str | None = None
+        self.refresh = False
 
     def handle_starttag(self, tag, attrs):
         d = {}
@@ -87,6 +88,10 @@ class _PageParser(HTMLParser):
         names = _URL_ATTRS.get(tag)
         if names is None:
             if tag == "meta":
+                if d.get("http-equiv", "").lower() == "refresh" and "url=" in d.get("content", "").lower():
+                    content = d["content"]
+                    self.refresh = True  # a redirect page: its canonical names the page it sends to
+                    self.urls.append((self.getpos()[0], "redirect", content[content.lower().index("url=") + 4:].strip()))
                 prop = d.get("property") or d.get("name") or ""
                 if prop in _META_URLS and d.get("content"):
                     self.urls.append((self.getpos()[0], f"{prop} URL", d["content"]))
@@ -123,7 +128,7 @@ class _PageParser(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def result(self) -> "_Parsed":
-        return _Parsed(self.ids, self.urls, self.canonical, self.base)
+        return _Parsed(self.ids, self.urls, self.canonical, self.base, self.refresh)
 
 
 @dataclass
@@ -132,6 +137,7 @@ class _Parsed:
     urls: list[tuple[int, str, str]]
     canonical: tuple[int, str] | None
     base: str | None
+    refresh: bool = False  # a <meta http-equiv="refresh"> redirect page
 
 
 def _parse_page(root: Path, rel: str) -> tuple[str, "_Parsed | None", tuple[int | None, str] | None]:
@@ -325,6 +331,8 @@ class Checker:
                 if parts.scheme not in ("http", "https") or not parts.netloc:
                     self.problems.error(where, f"canonical URL is not absolute: {url}", line)
                     continue
+                if parsed.refresh:
+                    continue  # a redirect's canonical is the page it sends to, as it should be
                 first = canonicals.setdefault(url.strip(), where)
                 if first != where:
                     self.problems.error(where, f"canonical {url} is also the canonical of {first}", line)
@@ -532,10 +540,35 @@ def check_site(site: Path, problems: Problems, base_url: str | None = None, jobs
     # finished, and none commits while the check reads.
     lock = read_published(site / config.output_dir, lock_path(site, config.output_dir))
     try:
-        return check_output(site / config.output_dir, base_url or config.base_url, problems, label=config.output_dir,
-                            jobs=jobs)
+        report = check_output(site / config.output_dir, base_url or config.base_url, problems,
+                              label=config.output_dir, jobs=jobs)
+        report.errors += check_published(site, config, problems)
+        return report
     finally:
         lock.release()
+
+
+def check_published(site: Path, config, problems: Problems) -> int:
+    """Every URL of the published-URLs file (``outputs/redirects.py``) must still be a page, a
+    redirect or a gone page of the built site: one that resolves to nothing is an error (a
+    reader's bookmark, a link from elsewhere now broken). Returns how many."""
+    from ssg.outputs import redirects
+    from ssg.urls import Urls
+
+    if not (site / config.redirects.file).exists():
+        return 0
+    found = Problems()
+    registry = redirects.read(site, config, found)
+    output = site / config.output_dir
+    for e in registry.entries:
+        if not (output / Urls.output_file(e.path)).is_file():
+            what = {"content": f"{config.content_dir.rstrip('/')}/{e.target}", "gone": "gone",
+                    "to": f"-> {e.target}"}[e.what]
+            found.error(registry.shown, f"{e.path} ({what}) resolves to nothing in {config.output_dir}/: a published "
+                                        "URL must keep working; mark it `gone` or point it elsewhere with "
+                                        "`-> /new/path/`, then build", e.line)
+    problems.extend(found.errors)
+    return len(found.errors)
 
 
 def run(site: Path, args, problems: Problems, say=print) -> list[str]:

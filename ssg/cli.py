@@ -49,6 +49,15 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _moment(value: str) -> dt.datetime:
+    """An ISO 8601 date and time (``2027-01-01T09:00``, a date alone is its midnight); naive
+    ones are in the site's time zone (applied by ``build.run``)."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DDTHH:MM, got {value!r}") from None
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -95,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         if name == "build":
             p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
             p.add_argument("--future", action="store_true", help="include articles dated in the future")
+            p.add_argument("--at", type=_moment, metavar="YYYY-MM-DDTHH:MM",
+                           help="build the site as it will be at that moment (embargoes lifted, expiries "
+                                "applied; in the site's time zone unless one is given)")
             p.add_argument("--base-url", help="override base_url of site.toml (may carry a path)")
             p.add_argument("--clean", action="store_true", help="ignore and rebuild the build cache; render everything")
             p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
@@ -114,6 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, help="check this folder instead of a site's output (no site.toml needed)")
     p.add_argument("--base-url", help="the URL the site is served at (default: base_url of site.toml; "
                                       "with --dir: the home page's canonical URL)")
+    p = sub.add_parser("schedule", parents=[common], help="print the next moments the site changes by itself "
+                                                           "(embargoes lifted, expiries), for cron or CI")
+    p.add_argument("--at", type=_moment, metavar="YYYY-MM-DDTHH:MM", help="list what comes after this moment "
+                                                                          "(default: now)")
     p = sub.add_parser("deploy", parents=[common], help="check, then send the built site to a [deploy.NAME] target")
     p.add_argument("target", nargs="?", help="the target's NAME (default: the one with default = true, or the only one)")
     p.add_argument("--dry-run", "-n", action="store_true", help="print the plan (uploads, deletions, unchanged); change nothing")
@@ -187,7 +203,7 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
 
             return _finish(console, run_dir(args, problems := Problems()), problems, None)
         site = _site(args)
-        if args.command in ("check", "deploy"):
+        if args.command in ("check", "deploy", "schedule"):
             from importlib import import_module
 
             problems = Problems()

@@ -42,6 +42,27 @@ class ImportConfig:
 class FeedConfig:
     items: int = 20
     full_content: bool = True
+    # A WebSub hub (https://www.w3.org/TR/websub/): every feed names it, and `ssg deploy` tells
+    # it which feeds changed. "": off.
+    websub_hub: str = ""
+
+    def problems(self, text: str, path: str) -> list[Problem]:
+        """What is wrong with [feeds] beyond types (site.toml's ``text`` gives the lines)."""
+        from urllib.parse import urlsplit
+
+        hub = self.websub_hub
+        if not hub:
+            return []
+        try:
+            parts = urlsplit(hub)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in hub)
+        except ValueError:
+            ok = False
+        if ok:
+            return []
+        return [Problem(path, _key_line(text, "feeds", "websub_hub"),
+                        f"feeds.websub_hub: must be an http:// or https:// URL such as "
+                        f"\"https://pubsubhubbub.appspot.com/\", got {hub!r}")]
 
 
 @dataclass(frozen=True)
@@ -96,12 +117,21 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class RedirectsConfig:
+    # The URLs the site has published (article pages), kept by `ssg build` in this file of the
+    # site folder, to be committed: every one that is no longer a page becomes a redirect or a
+    # gone page. Relative to the site folder.
+    file: str = "published-urls.txt"
+
+
+@dataclass(frozen=True)
 class NewsConfig:
     publisher: str = ""  # JSON-LD publisher and Google News publication name; default: title
     publisher_logo: str = ""  # URL or site path of the publisher's logo (JSON-LD)
     twitter_site: str = ""  # @account for Twitter cards
     news_sitemap: bool = True  # news-sitemap.xml: the last two days' articles
     words_per_minute: int = 230  # for reading time
+    corrections_policy: str = ""  # URL or site path of the corrections policy (publisher JSON-LD); "" none
 
 
 @dataclass(frozen=True)
@@ -160,6 +190,7 @@ class Config:
     taxonomies: TaxonomyConfig = field(default_factory=TaxonomyConfig)
     archives: ArchiveConfig = field(default_factory=ArchiveConfig)
     related: RelatedConfig = field(default_factory=RelatedConfig)
+    redirects: RedirectsConfig = field(default_factory=RedirectsConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     news: NewsConfig = field(default_factory=NewsConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
@@ -400,6 +431,7 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> Config:
     errors: list[Problem] = []
     config = _validate(_build(Config, data, "", errors, path), errors, path)
     config = _validate_date_from_path(config, errors, path, text)
+    errors += config.feeds.problems(text, path)
     if errors:
         raise SsgError(errors)
     return config

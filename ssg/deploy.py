@@ -32,12 +32,14 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ssg.check import check_output, infer_base_url
 from ssg.config import Config, DeployTarget, load_config, source_folders
 from ssg.publish.writer import MARKER, read_published
 from ssg.problems import Problem, Problems, SsgError
 from ssg.build.state import lock_path
+from ssg.urls import Urls
 
 LISTED = 20  # files named per kind in a dry run's plan (-v: all)
 
@@ -378,18 +380,88 @@ class GitTarget:
 
 
 # -- S3 ---------------------------------------------------------------------------------------
+REDIRECTS = "_redirects"  # written by the build: "<from> <to> [status]" lines (Netlify, Cloudflare Pages)
+
+
+class Redirect(NamedTuple):
+    line: int
+    source: str  # a root-relative URL path: "/world/old-slug/" or "/old.html"
+    target: str  # a root-relative path or an absolute http(s) URL
+    status: int
+
+
+def parse_redirects(text: str) -> tuple[list[Redirect], list[tuple[int, str]]]:
+    """The rules of a ``_redirects`` file, and what was skipped (line, why). Blank lines
+    and ``#`` comments are nothing; a rule is ``<from> <to>`` and an optional status (301 when
+    left out). Only plain redirects of one path to another can be S3 object redirects: rules
+    with splats (``*``), placeholders (``:name``), query conditions or a status that is not a
+    redirect (200 rewrites, 404s) are skipped, as is a target S3 refuses (neither ``/``,
+    ``http://`` nor ``https://`` at its start)."""
+    rules, skipped = [], []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split()
+        if len(fields) < 2:
+            skipped.append((number, "no target"))
+            continue
+        source, target, *rest = fields
+        status_text = rest[0].rstrip("!") if rest else "301"
+        if len(rest) > 1 or not status_text.isdigit():
+            skipped.append((number, f"conditions are not supported on S3"))
+            continue
+        status = int(status_text)
+        if not 300 <= status < 400:
+            skipped.append((number, f"status {status} is not a redirect"))
+        elif not source.startswith("/") or "*" in source or "/:" in source or "?" in source:
+            skipped.append((number, f"{source!r} is not a plain path (no splats, placeholders or queries on S3)"))
+        elif not target.startswith(("/", "http://", "https://")) or "*" in target or "/:" in target:
+            skipped.append((number, f"S3 redirects only to a path starting with '/' or an http(s) URL, "
+                           f"not {target!r}"))
+        else:
+            rules.append(Redirect(number, source, target, status))
+    return rules, skipped
+
+
+def redirect_objects(rules: list[Redirect], files, base_path: str = "/") -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """The output file each rule's source names (``/a/`` -> ``a/index.html``, ``/a.html`` ->
+    ``a.html``; with the site's base path or without it) -> its target, for the files in
+    ``files``; and the rules whose file the site does not hold (S3 redirects an existing object)."""
+    redirects, missing = {}, []
+    for rule in rules:
+        candidates = []
+        if base_path != "/" and rule.source.startswith(base_path):
+            candidates.append(rule.source[len(base_path) - 1:])
+        candidates.append(rule.source)
+        for path in candidates:
+            try:
+                rel = Urls.output_file(path)
+            except ValueError:
+                continue
+            if rel in files:
+                redirects[rel] = rule.target
+                break
+        else:
+            missing.append((rule.line, f"no file for {rule.source} in the built site (S3 redirects an object)"))
+    return redirects, missing
+
+
 class S3Target:
     WORKERS = 8
 
-    def __init__(self, output: Path, target: DeployTarget):
+    def __init__(self, output: Path, target: DeployTarget, base_path: str = "/"):
         self.output = output
         self.target = target
+        self.base_path = base_path  # the path of base_url: _redirects may name pages with it
         prefix = target.prefix.strip("/")
         if any(seg in (".", "..") for seg in prefix.split("/")):
             raise DeployError(f"prefix {target.prefix!r}: no '.' or '..' segments")
         self.prefix = prefix + "/" if prefix else ""
         self._client = None
         self.local: dict[str, tuple[str, str]] = {}  # rel -> (md5 hex, sha256 hex)
+        self.redirects: dict[str, str] = {}  # rel -> its WebsiteRedirectLocation (from _redirects)
+        self.redirect_problems: list[tuple[int, str]] = []  # (line of _redirects, why it is not applied)
 
     def describe(self) -> str:
         where = self.target.endpoint_url or "S3"
@@ -433,6 +505,12 @@ class S3Target:
         files = local_files(self.output)
         with ThreadPoolExecutor(self.WORKERS) as pool:
             self.local = dict(zip(files, pool.map(self._hash, files)))
+        self.redirects, self.redirect_problems = {}, []
+        if REDIRECTS in self.local:
+            rules, self.redirect_problems = parse_redirects((self.output / REDIRECTS).read_text(encoding="utf-8",
+                                                                                             errors="replace"))
+            self.redirects, more = redirect_objects(rules, self.local, self.base_path)
+            self.redirect_problems += more
         remote: dict[str, str] = {}
         token = None
         while True:
@@ -445,6 +523,9 @@ class S3Target:
             if not page.get("IsTruncated"):
                 break
             token = page.get("NextContinuationToken")
+        # Pages that redirect now or did at the last deploy (its _redirects, in the bucket): their
+        # bytes may be the same while their WebsiteRedirectLocation is not, so their heads decide.
+        redirected = set(self.redirects) | self._deployed_redirects(remote)
         plan = Plan()
         unsure = []
         for rel, (md5, sha256) in self.local.items():
@@ -452,7 +533,7 @@ class S3Target:
             if etag is None:
                 plan.new += 1
                 plan.uploads.append(rel)
-            elif etag == md5:
+            elif etag == md5 and rel not in redirected:
                 plan.unchanged += 1
             else:  # changed, or an ETag that is no MD5 (multipart, KMS): ssg's sha256 metadata says
                 unsure.append(rel)
@@ -467,18 +548,31 @@ class S3Target:
         plan.uploads.sort(key=_upload_order)
         return plan
 
+    def _deployed_redirects(self, remote: dict[str, str]) -> set[str]:
+        """The files the ``_redirects`` deployed last time made redirects (nothing without one)."""
+        if self.prefix + REDIRECTS not in remote:
+            return set()
+        body = self._call(f"reading {self.prefix + REDIRECTS}", self.client.get_object, Bucket=self.target.bucket,
+                          Key=self.prefix + REDIRECTS)["Body"].read()
+        rules, _ = parse_redirects(body.decode("utf-8", errors="replace"))
+        return set(redirect_objects(rules, self.local, self.base_path)[0])
+
     def _same_sha256(self, rel: str) -> bool:
+        """Whether the object holds these bytes (ssg's sha256 metadata) and, for a redirect
+        page, redirects where ``_redirects`` says (a new target for the same page is an upload)."""
         head = self._call(f"reading {self.prefix + rel}", self.client.head_object, Bucket=self.target.bucket,
                           Key=self.prefix + rel)
-        return head.get("Metadata", {}).get("sha256") == self.local[rel][1]
+        return (head.get("Metadata", {}).get("sha256") == self.local[rel][1]
+                and head.get("WebsiteRedirectLocation") == self.redirects.get(rel))
 
     def _put(self, rel: str) -> None:
         md5, sha256 = self.local[rel] if rel in self.local else self._hash(rel)
         body = (self.output / rel).read_bytes()
+        extra = {"WebsiteRedirectLocation": self.redirects[rel]} if rel in self.redirects else {}
         self._call(f"uploading {self.prefix + rel}", self.client.put_object, Bucket=self.target.bucket,
                    Key=self.prefix + rel, Body=body, ContentType=content_type(rel),
                    CacheControl=cache_control(rel, self.target), Metadata={"sha256": sha256},
-                   ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode())
+                   ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode(), **extra)
 
     def apply(self, plan: Plan, force: bool, say) -> None:
         # In order: assets, pages, feeds; each group in parallel, the next once it is all there.
@@ -517,7 +611,8 @@ def make_target(site: Path, output: Path, name: str, target: DeployTarget, confi
         return RsyncTarget(site, output, target, config)
     if target.type == "git":
         return GitTarget(site, output, name, target)
-    return S3Target(output, target)
+    base = (config or Config()).base_url
+    return S3Target(output, target, Urls.from_config(config or Config(), base).base_path)
 
 
 def deploy(site: Path, config: Config, name: str | None, problems: Problems, *, dry_run: bool = False,
@@ -566,8 +661,12 @@ def _deploy(site, config, output, where, target, remote, problems, *, dry_run, f
             return None
         for p in checked.items:
             problems.warning(p.path, p.message, p.line)
+    if isinstance(remote, S3Target):  # _redirects may name pages with the base path the site was built for
+        remote.base_path = Urls.from_config(config, built_for).base_path
     try:
         plan = remote.plan()
+        for line, message in getattr(remote, "redirect_problems", ()):
+            problems.warning(f"{config.output_dir}/{REDIRECTS}", f"not an S3 redirect: {message}", line)
         say(f"{'dry run: ' if dry_run else ''}{where} ({remote.describe()}): {plan.counts()}")
         if dry_run:
             for line in plan.listing(None if verbose else LISTED):
@@ -588,6 +687,8 @@ def _deploy(site, config, output, where, target, remote, problems, *, dry_run, f
         remote.apply(plan, force, say)
         say(f"{where}: deployed: {len(plan.uploads):,} uploaded, {len(plan.deletions):,} deleted, "
             f"{plan.unchanged:,} unchanged")
+        if config.feeds.websub_hub:
+            _announce(config, output, built_for, plan, problems, say)
         return plan
     except DeployError as exc:
         problems.error(where, str(exc))
@@ -595,6 +696,24 @@ def _deploy(site, config, output, where, target, remote, problems, *, dry_run, f
     except OSError as exc:
         problems.error(where, f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
         return None
+
+
+def _announce(config: Config, output: Path, built_for: str, plan: Plan, problems: Problems, say) -> None:
+    """WebSub: the hub told of every feed this deploy uploaded (``ssg/publish/websub.py``), at
+    the URL the site was built for. A hub that fails gives a warning per feed: the deploy
+    itself succeeded (exit status 0), and a deploy run again would upload, so announce, nothing."""
+    from ssg.publish import websub
+
+    hub = config.feeds.websub_hub
+    feeds = websub.feeds_to_announce(output, plan.uploads)
+    if not feeds:
+        return
+    urls = Urls.from_config(config, built_for)
+    failed = websub.notify(hub, [(rel, urls.file_url(rel)) for rel in feeds])
+    for rel, message in failed:
+        problems.warning(f"{config.output_dir}/{rel}", f"WebSub: {message}")
+    say(f"WebSub: {hub} told of {len(feeds) - len(failed):,} changed feed{'s' if len(feeds) != 1 else ''}"
+        + (f" ({len(failed):,} failed)" if failed else ""))
 
 
 def run(site: Path, args, problems: Problems, say=print) -> list[str]:

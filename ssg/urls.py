@@ -64,6 +64,27 @@ def unsafe_slug_message(slug: str, why: str, fallback: str, key: str = "slug:") 
     return f"{key} {shown_slug(slug)} is not a safe URL segment ({why}): write {key} {slugify(slug, fallback=fallback)}"
 
 
+def given_path(value: str) -> tuple[str | None, str | None]:
+    """A site path given by hand (front matter ``url`` and ``aliases``, a migrated archive's
+    ``/2019/03/12/story.html`` or ``/news/world-123``): (the path as ssg publishes it, None) or
+    (None, why it cannot be used). A last segment ending in ``.html`` or ``.htm`` names that
+    file; any other path names a folder (its ``index.html``) and gets its final ``/``, as a
+    static host serves it. Every segment must be a safe one (``segment_problem``): no ``..``, no
+    empty segment, nothing that needs escaping, so no path leaves the output folder."""
+    text = value.strip()
+    if not text.startswith("/"):
+        return None, "a site path starts with /"
+    if text == "/":
+        return None, "/ is the home page"
+    for part in text.strip("/").split("/"):
+        why = segment_problem(part)
+        if why:
+            return None, f"segment {shown_slug(part)}: {why}"
+    if not text.endswith("/") and not text.lower().endswith((".html", ".htm")):
+        text += "/"
+    return text, None
+
+
 def content_relpath(section_slug: str, slug: str) -> PurePosixPath:
     """Where an imported (or ``ssg new``) article lives below content/: ``<section-slug>/<slug>.md``.
     A hand-given slug the file name cannot carry (a leading dot hides the file from the build;
@@ -113,6 +134,11 @@ class Urls:
     home_path = "/"
     archive_path = "/archive/"  # the overview of years and months
     search_path = "/search/"
+    corrections_path = "/corrections/"  # every correction, newest first, with its RSS and Atom feeds
+
+    def corrections_feed_path(self, kind: str) -> str:
+        """``kind``: "feed" (RSS) or "atom"."""
+        return f"{self.corrections_path}{kind}.xml"
 
     @staticmethod
     def paged(path: str, page: int) -> str:
@@ -163,3 +189,12 @@ class Urls:
         if "/./" in f"/{rel}" or "/../" in f"/{rel}" or rel.endswith(("/.", "/..")) or "//" in rel:
             raise ValueError(f"unsafe output path {site_path!r}")
         return rel
+
+    def month_feed_path(self, year: int, month: int) -> str:
+        """The site path of a month's archived feed (RFC 5005): ``/2024/05/atom.xml``, beside
+        the month's page (whether ``[archives]`` makes that page or not)."""
+        return f"{self.month_path(year, month)}atom.xml"
+
+    def file_url(self, rel: str) -> str:
+        """The absolute URL of an output file (``world/feed.xml``, relative to the output folder)."""
+        return self.absolute("/" + rel)

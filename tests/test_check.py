@@ -30,7 +30,7 @@ def test_the_golden_site_passes_under_its_subpath_and_at_the_root(tmp_path):
     problems = Problems()
     report = check_site(site, problems)
     assert not problems.items, [str(p) for p in problems.items]
-    assert report.pages == 25 and report.xml >= 10 and report.links > 500 and report.errors == 0
+    assert report.pages == 33 and report.xml >= 10 and report.links > 500 and report.errors == 0
     # The same site built for the root of its host.
     build(site, base_url="https://example.org/")
     problems = Problems()
@@ -246,7 +246,7 @@ def test_cli_check(run_cli, tmp_path):
     import_and_build(site)
     result = run_cli(site, "check")
     assert result.code == 0 and result.err == ""
-    assert result.out.startswith("checked 25 pages, ") and ": no problems (" in result.out
+    assert result.out.startswith("checked 33 pages, ") and ": no problems (" in result.out
     page404 = (site / "public" / "404.html").read_text().splitlines()
     line, css = next((n, m.group(1)) for n, text in enumerate(page404, 1)
                      if (m := re.search(r'<link rel="stylesheet" href="/news/(style\.[0-9a-f]{10}\.css)">', text)))

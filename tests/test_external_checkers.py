@@ -85,7 +85,8 @@ def test_check_html_golden(golden, tmp_path):
 def test_check_feed_every_feed(golden):
     for name in ("root", "archive"):
         feeds = feeds_in(golden[name])
-        assert len(feeds) == 8  # site-wide and three sections, RSS and Atom
+        # Site-wide, three sections and the corrections, RSS and Atom; two monthly archived feeds.
+        assert len(feeds) == 12
         for feed in feeds:
             assert_pass(run("check-feed", feed, env={"FEED_STRICT": "1"}), "check-feed")
 
@@ -199,9 +200,11 @@ def test_bbc_corpus_with_tags_builds_and_passes_the_checkers(tmp_path):
     assert ODD_TAG in html.unescape(odd) and "<script>alert" not in odd
     print(f"BBC corpus with tags: build {seconds:.1f} s, {report.pages} pages, {len(uses)} tags")
 
-    # Feeds: the site's, each section's, each tag's and each author's, RSS and Atom.
+    # Feeds: the site's, each section's, each tag's and each author's, RSS and Atom; and one
+    # archived feed (Atom) per month of the archive.
     feeds = feeds_in(public)
-    assert len(feeds) == 2 * (1 + len(BBC_SECTIONS) + len(uses) + len(AUTHORS))
+    months = list(public.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/atom.xml"))
+    assert months and len(feeds) == 2 * (1 + len(BBC_SECTIONS) + len(uses) + len(AUTHORS)) + len(months)
     for feed in feeds:
         assert_pass(run("check-feed", feed, env={"FEED_STRICT": "1"}), "check-feed")
 

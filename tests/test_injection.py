@@ -425,7 +425,7 @@ def test_rss_feeds(site):
 def test_atom_feeds(site):
     titles = set()
     atom = [p for p in feeds(site) if p.name == "atom.xml"]
-    assert len(atom) == 7
+    assert len(atom) == 8  # as the RSS feeds, and the month's archived feed (2024/05/atom.xml)
     for path in atom:
         root = ET.parse(path).getroot()
         titles.add(root.findtext("atom:title", namespaces=NS))

@@ -104,6 +104,12 @@ class BuildOptions(NamedTuple):
     # The process exits right after the build (`ssg build`): its objects are left for the exit
     # (``cli.entry``'s ``os._exit``) instead of being freed one by one, ~25 ms at 10,000 articles.
     exiting: bool = False
+    # Add the URLs of the articles published to the site's published-URLs file (`ssg build`,
+    # but not with --drafts, --future or --at, nor `ssg serve`: what they show is not published).
+    record_urls: bool = False
+    # `ssg build --at`: the site as it will be at that moment (takes the place of ``now``, and is
+    # part of the settings: a build at another moment, or at none, plans the site again).
+    at: dt.datetime | None = None
 
 
 _LEFT_FOR_EXIT: list = []
@@ -126,6 +132,8 @@ class BuildReport:
     listing: dict | None = None  # the content files' stats this build saw
     drafts: int = 0  # articles left out as drafts (no --drafts)
     future: int = 0  # articles left out as dated in the future (no --future)
+    embargoed: int = 0  # articles left out before their publish_at (no --future)
+    expired: int = 0  # articles past their expires: gone pages
 
     def summary(self, kept: str | None = None) -> str:
         """The build's one line. ``kept``: what a failed build leaves to be seen, for a caller
@@ -143,11 +151,12 @@ class BuildReport:
     def _left_out(self) -> str:
         """What the summary says of the articles left out: ", 2 left out: 1 draft, 1 in the
         future"; nothing when none was."""
-        if not self.drafts and not self.future:
+        counts = [(self.drafts, "draft", "drafts"), (self.future, "in the future", "in the future"),
+                  (self.embargoed, "embargoed", "embargoed"), (self.expired, "expired", "expired")]
+        total = sum(n for n, _, _ in counts)
+        if not total:
             return ""
-        why = [f"{self.drafts:,} draft{'' if self.drafts == 1 else 's'}" if self.drafts else "",
-               f"{self.future:,} in the future" if self.future else ""]
-        return f", {self.drafts + self.future:,} left out: " + ", ".join(w for w in why if w)
+        return f", {total:,} left out: " + ", ".join(f"{n:,} {one if n == 1 else many}" for n, one, many in counts if n)
 
 
 # --- the values the phases pass on --------------------------------------------------------------
@@ -184,6 +193,7 @@ class Scanned(NamedTuple):
     fresh: bool  # an input file is racy: nothing can be taken as unchanged
     fresh_theme: bool  # a template or static file is racy: the settings' fingerprint cannot be trusted
     settings: str  # fingerprint of every input but the content files (settings, options, theme files)
+    registry: str = ""  # the stat of the published-URLs file ("" without one): a hand edit plans the site
 
     def snapshot(self) -> bytes:
         """The content files' stats as the next build compares them (racy ones never match)."""
@@ -204,6 +214,7 @@ class Plan(NamedTuple):
     edit: bool = False  # only the outputs an edit touches were planned: every other output is kept
     parsed: dict = None  # relpath -> (stat, article, fingerprint, row) read on this run
     left_out: tuple = ()  # (relpath, reason, date) of the drafts and future articles not published
+    published_urls: tuple | None = None  # (redirects.Registry, relpath -> site path): what the build records
 
 
 class Made(NamedTuple):
@@ -255,6 +266,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
             missing = present.missing() if present is not None and folder.previous else set()
             made = make_outputs(setup, plan, folder, missing, state, publisher, problems, timings)
             if publish(setup, folder, present, plan, made, missing, publisher, problems, report):
+                scanned = record_urls(setup, plan, scanned)
                 remember(state, scanned, dropped, plan, made, folder, problems)
             publisher = None
             timings("publish and remember")
@@ -281,7 +293,7 @@ def make_setup(site: Path, config: Config, options: BuildOptions, problems: Prob
     # Search off (with a warning) where it cannot be had: no page, no box, so in every output's key.
     config, indexer = search.effective(config, theme.template_dirs(site), problems)
     return Setup(site, config, options, Urls.from_config(config, options.base_url), site / config.output_dir,
-                 site / config.content_dir, theme, indexer, options.now or dt.datetime.now(dt.timezone.utc),
+                 site / config.content_dir, theme, indexer, options.at or options.now or dt.datetime.now(dt.timezone.utc),
                  options.jobs or os.cpu_count() or 1)
 
 
@@ -368,14 +380,39 @@ def scan_input(setup: Setup, problems: Problems) -> Scanned:
     fresh = fresh_theme or any(m >= racy for _, m in listing.values())
     o = setup.options
     settings = digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future, theme_files,
-                      setup.indexer)
-    return Scanned(listing, theme_files, racy, fresh, fresh_theme, settings)
+                      setup.indexer, o.at.isoformat() if o.at else None, o.record_urls)
+    return Scanned(listing, theme_files, racy, fresh, fresh_theme, settings,
+                   registry_stat(setup.site / setup.config.redirects.file))
+
+
+def registry_stat(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def record_urls(setup: Setup, plan: Plan, scanned: Scanned) -> Scanned:
+    """After a build that published the whole site's plan: its article URLs added to the
+    published-URLs file (``redirects.record``), when this build records them."""
+    if plan.published_urls is None or not setup.options.record_urls:
+        return scanned
+    from ssg.outputs import redirects
+
+    registry, article_paths = plan.published_urls
+    try:
+        if redirects.record(registry, article_paths, setup.config.content_dir.rstrip("/")):
+            return scanned._replace(registry=registry_stat(registry.file))
+    except OSError as exc:
+        raise SsgError([Problem(registry.shown, None, f"cannot be written: {exc}")]) from None
+    return scanned
 
 
 def same_input(state: BuildState, scanned: Scanned) -> bool:
     """Whether the settings and theme files are those of the last build (which reported no
     problem); the content files are compared apart (``changed_files``)."""
-    return state.get("settings") == scanned.settings
+    return state.get("settings") == scanned.settings and (state.get("registry") or "") == scanned.registry
 
 
 def changed_files(state: BuildState, scanned: Scanned) -> list[str] | None:
@@ -453,8 +490,9 @@ def tell_left_out(setup: Setup, left_out, problems: Problems, report: BuildRepor
     """A note for each article left out, on every build (one that collects nothing too, from
     what the state remembers), and their count in the summary."""
     note_left_out(setup.config.content_dir, left_out, problems)
-    report.drafts = sum(1 for _, reason, _ in left_out if reason == "draft")
-    report.future = len(left_out) - report.drafts
+    reasons = [reason for _, reason, _ in left_out]
+    report.drafts, report.future = reasons.count("draft"), reasons.count("future")
+    report.embargoed, report.expired = reasons.count("embargo"), reasons.count("expired")
 
 
 # --- collect ----------------------------------------------------------------------------------
@@ -476,7 +514,9 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                  timings) -> Plan:
     """Every output of the site with its key: pages, feeds, site files, static files."""
     from ssg.outputs import sitemap
-    from ssg.outputs.kinds import Planner, display_terms, global_key, make_globals, plan_static, published_names
+    from ssg.outputs import redirects
+    from ssg.outputs.kinds import (Planner, display_terms, global_key, make_globals, plan_moved, plan_static,
+                                   published_names)
     from ssg.content.related import compute as compute_related
     from ssg.render.views import Views
 
@@ -502,6 +542,10 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     pages = planner.pages()
     news = sitemap.news_selection(archive.articles.values(), setup.now) if config.news.news_sitemap else None
     outputs = pages + planner.feeds() + planner.site_files(pages, news) + static
+    registry = redirects.read(setup.site, config, problems)
+    moved, article_paths = plan_moved(planner, registry, collected.expired, collected.left_out,
+                                      {o.file for o in outputs}, problems)
+    outputs += moved
     dues = [t for t in (collected.next_due, sitemap.news_due(news) if news else None) if t is not None]
     parts = planner.search_parts() if setup.indexer is not None else []
     snapshot = {"structure": marshal.dumps(structure), "terms": marshal.dumps(terms),
@@ -509,7 +553,8 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                 "left_out": marshal.dumps([tuple(item) for item in collected.left_out])}
     timings("plan")
     return Plan(outputs, len(pages), terms, related, min(dues).isoformat() if dues else "", views, parts,
-                archive.articles, snapshot, parsed=collected.parsed, left_out=collected.left_out)
+                archive.articles, snapshot, parsed=collected.parsed, left_out=collected.left_out,
+                published_urls=(registry, article_paths))
 
 
 def search_snapshot(parts, archive, views) -> list:
@@ -779,6 +824,7 @@ def remember(state: BuildState, scanned: Scanned, dropped, plan: Plan, made: Mad
         new = sum(1 for rel in made.outputs if rel.startswith(search.PREFIX))
         state.set("files", str(int(state.get("files") or 0) + new - len(made.gone)))
     state.set("search_stale", "1" if made.search_stale else "")
+    state.set("registry", scanned.registry)
     state.save(
         settings=scanned.settings if not problems.errors else "",
         next_due=plan.due,
@@ -824,8 +870,12 @@ def run(command: str, site: Path, args, problems: Problems, exiting: bool = Fals
         base_url = getattr(args, "base_url", None)
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise SsgError([Problem("--base-url", None, f"must start with http:// or https://, got {base_url!r}")])
+        at = getattr(args, "at", None)
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=config.tz)
         options = BuildOptions(drafts=args.drafts, future=args.future, base_url=base_url, clean=args.clean,
                                jobs=args.jobs, keep_going=args.keep_going, replace_output=args.replace_output,
-                               exiting=exiting)
+                               exiting=exiting, at=at,
+                               record_urls=not (args.drafts or args.future or at is not None))
         lines.append(build_site(site, config, problems, options).summary())
     return lines

@@ -25,7 +25,7 @@ import marshal
 from ssg.content.article import Article, article_to_json, row_fingerprint
 from ssg.outputs.kinds import Output, make_globals
 from ssg.problems import Problems
-from ssg.content.collect import parsed_stat, read_article
+from ssg.content.collect import parsed_stat, read_article, status
 from ssg.build.state import BuildState
 from ssg.keys import digest, strings_key
 from ssg.render.views import Views
@@ -48,11 +48,12 @@ class Edit(NamedTuple):
 def _placement(a: Article) -> tuple:
     """What of an article other outputs hold or depend on besides its fingerprint: where it is
     listed and linked, under which headline and URL, and what makes its related stories."""
-    return (a.title, a.date, a.updated, a.section, a.section_slug, a.slug, a.draft, a.tags, a.authors, a.terms)
+    return (a.title, a.date, a.updated, a.section, a.section_slug, a.slug, a.draft, a.tags, a.authors, a.terms,
+            a.url, a.aliases, a.corrections, a.publish_at, a.expires)
 
 
-def _published(a: Article, options, now) -> bool:
-    return not (a.draft and not options.drafts) and not (a.date > now and not options.future)
+def _published(a: Article, options, now) -> str | None:
+    return status(a, now, options.drafts, options.future)
 
 
 def plan_edit(setup, state: BuildState, changed: list[str], listing: dict[str, tuple[int, int]],

@@ -251,6 +251,23 @@ class Article:
     # it, and its caption (credit) as the page shows it; None when not given.
     image_alt: str | None = None
     image_caption: str | None = None
+    # Front matter `url`: the site path given by hand (a migrated archive's "/2019/03/12/story.html"),
+    # normalised by ``urls.given_path``; None: the permalink pattern decides.
+    url: str | None = None
+    aliases: tuple[str, ...] = ()  # front matter `aliases`: old site paths that redirect here, normalised
+    # Front matter `corrections`: (ISO date-time, text) of each, oldest first.
+    corrections: tuple[tuple[str, str], ...] = ()
+    publish_at: dt.datetime | None = None  # front matter `publish_at`: an embargo, not published before
+    expires: dt.datetime | None = None  # front matter `expires`: taken down (a gone page) from then on
+
+    @property
+    def modified(self) -> dt.datetime:
+        """When the story last changed for its readers: its date, its ``updated`` or its
+        latest correction, whichever is latest (JSON-LD dateModified, feeds, sitemaps)."""
+        latest = self.updated or self.date
+        if self.corrections:
+            latest = max(latest, dt.datetime.fromisoformat(self.corrections[-1][0]))
+        return max(self.date, latest)
 
 
 def body_hash(body: str) -> str:
@@ -311,7 +328,8 @@ def article_to_json(a: Article) -> str:
     return json.dumps(
         [a.relpath, a.title, a.date.isoformat(), a.section, a.section_slug, a.slug, a.summary,
          a.body_hash, a.draft, a.source, extra, a.tags, a.authors, a.updated.isoformat() if a.updated else None,
-         a.image, a.words, a.terms, a.image_alt, a.image_caption],
+         a.image, a.words, a.terms, a.image_alt, a.image_caption, a.url, a.aliases, a.corrections,
+         a.publish_at.isoformat() if a.publish_at else None, a.expires.isoformat() if a.expires else None],
         ensure_ascii=False, separators=(",", ":"),
     )
 
@@ -325,11 +343,12 @@ _new, _set_dict, _from_iso, _intern = object.__new__, object.__setattr__, dt.dat
 
 def article_from_row(row: list) -> Article:
     """The article of a stored row (``article_to_json``). Made without the dataclass's
-    ``__init__`` (a frozen one sets each of the 19 fields through ``object.__setattr__``): an
+    ``__init__`` (a frozen one sets each of the 24 fields through ``object.__setattr__``): an
     incremental build loads every article of the archive, and this is ~40% faster.
     ``tests/test_content.py`` checks that every field is set, as the constructor would."""
     (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, (tagged, extra),
-     tags, authors, updated, image, words, terms, image_alt, image_caption) = row
+     tags, authors, updated, image, words, terms, image_alt, image_caption, url, aliases, corrections, publish_at,
+     expires) = row
     article = _new(Article)
     _set_dict(article, "__dict__", {
         "relpath": relpath, "title": title, "date": _from_iso(date), "section": section,
@@ -340,6 +359,8 @@ def article_from_row(row: list) -> Article:
         "tags": tuple(map(_intern, tags)), "authors": tuple(authors),
         "updated": _from_iso(updated) if updated else None, "image": image, "words": words,
         "terms": tuple(map(_intern, terms)), "image_alt": image_alt, "image_caption": image_caption,
+        "url": url, "aliases": tuple(aliases), "corrections": tuple(map(tuple, corrections)),
+        "publish_at": _from_iso(publish_at) if publish_at else None, "expires": _from_iso(expires) if expires else None,
     })
     return article
 
@@ -351,7 +372,8 @@ def row_fingerprint(row: str) -> str:
 
 
 KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", "tags", "authors", "updated", "image",
-              "image_alt", "image_caption", SEED_HASH, IMPORT_HASH}
+              "image_alt", "image_caption", "url", "aliases", "corrections", "publish_at", "expires", SEED_HASH,
+              IMPORT_HASH}
 
 
 def front_lines(path: Path) -> Iterator[str]:

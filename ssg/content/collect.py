@@ -19,7 +19,7 @@ from ssg.config import Config
 from ssg.content.files import real, stat_files
 from ssg.problems import Problems
 from ssg.content.related import terms_of
-from ssg.urls import segment_problem, slugify, unsafe_slug_message
+from ssg.urls import given_path, segment_problem, shown_slug, slugify, unsafe_slug_message
 
 
 class Section(NamedTuple):
@@ -237,6 +237,52 @@ class _Checker:
         if why:
             self.error(unsafe_slug_message(slug, why, fallback), line=line)
 
+    def site_path(self, key: str, value) -> str | None:
+        """One site path given by hand (``url``, an entry of ``aliases``), as ssg publishes it."""
+        if not isinstance(value, str):
+            self.error(f"{key}: expected a site path such as /2019/03/12/story.html, got {_kind(value)}", key)
+            return None
+        path, why = given_path(value)
+        if why:
+            self.error(f"{key}: {shown_slug(value)} cannot be published: {why}", key)
+        return path
+
+    def aliases(self) -> tuple[str, ...]:
+        value = self.doc.meta.get("aliases")
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            self.error(f"aliases: expected a list of site paths, got {_kind(value)}", "aliases")
+            return ()
+        paths = [self.site_path("aliases", v) for v in items]
+        return tuple(dict.fromkeys(p for p in paths if p))
+
+    def corrections(self, tz) -> tuple[tuple[str, str], ...]:
+        """``corrections:`` a list of ``{date, text}``: (ISO date-time, text), oldest first."""
+        value = self.doc.meta.get("corrections")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(f"corrections: expected a list of {{date, text}}, got {_kind(value)}", "corrections")
+            return ()
+        out = []
+        for n, item in enumerate(value, start=1):
+            if not isinstance(item, dict) or set(item) - {"date", "text"}:
+                self.error(f"corrections: entry {n}: expected date and text only, got {_kind(item)}", "corrections")
+                continue
+            text = item.get("text")
+            if not isinstance(text, str) or not text.strip():
+                self.error(f"corrections: entry {n}: text missing or not text", "corrections")
+                continue
+            try:
+                when = cf.parse_date(item.get("date"), tz)
+            except ValueError as exc:
+                self.error(f"corrections: entry {n}: {exc}", "corrections")
+                continue
+            out.append((when.isoformat(), " ".join(text.split())))
+        return tuple(sorted(out, key=lambda c: dt.datetime.fromisoformat(c[0])))
+
     def names(self, key: str) -> tuple[str, ...]:
         value = self.doc.meta.get(key)
         if value is None:
@@ -290,6 +336,13 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         check.error(f"draft: expected true or false, got {_kind(draft)}", "draft")
+    url = check.site_path("url", meta["url"]) if meta.get("url") is not None else None
+    aliases = check.aliases()
+    corrections = check.corrections(config.tz)
+    publish_at = check.date("publish_at", config.tz) if meta.get("publish_at") is not None else None
+    expires = check.date("expires", config.tz) if meta.get("expires") is not None else None
+    if publish_at and expires and expires <= publish_at:
+        check.error("expires: not after publish_at: the story would never be published", "expires")
     if not check.ok:
         return None
 
@@ -314,6 +367,11 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         terms=terms_of(title, body) if config.related.count else (),  # only related stories use them
         image_alt=image_alt,
         image_caption=image_caption,
+        url=url,
+        aliases=tuple(a for a in aliases if a != url),
+        corrections=corrections,
+        publish_at=publish_at,
+        expires=expires,
     ), body
 
 
@@ -380,10 +438,11 @@ def _parse_all(root: Path, relpaths: list[str], config: Config, jobs: int):
 class Collected(NamedTuple):
     archive: "Archive"
     parsed: dict[str, tuple[str, cf.Article, str, str]]  # read on this run: stat, article, fingerprint, stored row
-    next_due: dt.datetime | None  # the earliest future-dated article left out
+    next_due: dt.datetime | None  # the earliest moment an article left out is published, or one published expires
     fps: dict[str, str]  # relpath -> fingerprint (a hash of its stored row) of every article collected
     dropped: tuple[str, ...] = ()  # articles the state knew whose files are gone
-    left_out: tuple["LeftOut", ...] = ()  # drafts and future-dated articles, in path order
+    left_out: tuple["LeftOut", ...] = ()  # drafts, future-dated, embargoed and expired articles, in path order
+    expired: tuple[cf.Article, ...] = ()  # articles past their `expires`: their URLs become gone pages
 
 
 class LeftOut(NamedTuple):
@@ -391,8 +450,37 @@ class LeftOut(NamedTuple):
     state can remember them for the builds that do not collect (an edit, nothing changed)."""
 
     relpath: str
-    reason: str  # "draft" or "future"
-    date: str  # its date as written (YYYY-MM-DD), for a future one
+    reason: str  # "draft", "future", "embargo" or "expired"
+    date: str  # the moment that decides it, as written (YYYY-MM-DD, or ISO with the time for embargo and expiry)
+
+
+REASONS = ("draft", "future", "embargo", "expired")
+
+
+def status(a: cf.Article, now: dt.datetime, drafts: bool = False, future: bool = False) -> str | None:
+    """Why ``a`` is not published at ``now`` (one of ``REASONS``); None when it is. ``--drafts``
+    publishes drafts; ``--future`` future-dated and embargoed stories; nothing publishes an
+    expired one (``ssg build --at`` moves ``now``)."""
+    if a.expires is not None and a.expires <= now:
+        return "expired"
+    if a.draft and not drafts:
+        return "draft"
+    if not future:
+        if a.date > now:
+            return "future"
+        if a.publish_at is not None and a.publish_at > now:
+            return "embargo"
+    return None
+
+
+def changes(a: cf.Article) -> list[tuple[dt.datetime, str]]:
+    """The moments at which ``a`` changes the site by itself: (when, "publish" or "expire")."""
+    out = []
+    start = max(a.date, a.publish_at) if a.publish_at else a.date
+    out.append((start, "publish"))
+    if a.expires is not None:
+        out.append((a.expires, "expire"))
+    return out
 
 
 def note_left_out(content_dir: str, left_out, problems: Problems) -> None:
@@ -401,8 +489,12 @@ def note_left_out(content_dir: str, left_out, problems: Problems) -> None:
         shown = f"{content_dir.rstrip('/')}/{relpath}"
         if reason == "draft":
             problems.note(shown, "a draft: left out (--drafts to include)")
-        else:
+        elif reason == "future":
             problems.note(shown, f"dated {date}, in the future: left out (--future to include)")
+        elif reason == "embargo":
+            problems.note(shown, f"embargoed until {date}: left out (--future or --at {date} to include)")
+        else:
+            problems.note(shown, f"expired at {date}: taken down, its URL is a gone page")
 
 
 def collect(
@@ -430,21 +522,27 @@ def collect(
     found: list[cf.Article] = []
     fps: dict[str, str] = {}
     left_out: list[LeftOut] = []
-    next_due = None
+    expired: list[cf.Article] = []
+    dues: list[dt.datetime] = []
     for relpath in listing:
         entry = parsed.get(relpath) or known.get(relpath)
         if entry is None or entry[0] != stats[relpath]:
             continue  # could not be parsed: reported above
         article = entry[1]
         fps[relpath] = entry[2]
-        if article.draft and not drafts:
-            left_out.append(LeftOut(relpath, "draft", article.date.date().isoformat()))
+        reason = status(article, now, drafts, future)
+        if reason in (None, "future", "embargo"):  # (a draft or an expired story changes nothing by itself)
+            dues += [when for when, what in changes(article) if when > now and (reason or what == "expire")]
+        if reason is None:
+            found.append(article)
             continue
-        if article.date > now and not future:
-            next_due = article.date if next_due is None else min(next_due, article.date)
-            left_out.append(LeftOut(relpath, "future", article.date.date().isoformat()))
-            continue
-        found.append(article)
+        when = {"future": article.date.date().isoformat(), "draft": article.date.date().isoformat(),
+                "embargo": article.publish_at.isoformat() if article.publish_at else "",
+                "expired": article.expires.isoformat() if article.expires else ""}[reason]
+        left_out.append(LeftOut(relpath, reason, when))
+        if reason == "expired":
+            expired.append(article)
+    next_due = min(dues, default=None)
     found.sort(key=_sort_key)
     articles = {a.relpath: a for a in found}
 
@@ -463,4 +561,5 @@ def collect(
     archive = Archive(articles, sections, tags=_terms(found, "tags"), authors=_terms(found, "authors"),
                       years=_years(found) if config.archives.enabled else ())  # nothing shows them otherwise
     dropped = tuple(r for r in known if r not in listing)
-    return Collected(archive, parsed, next_due, fps, dropped, tuple(sorted(left_out)))
+    return Collected(archive, parsed, next_due, fps, dropped, tuple(sorted(left_out)),
+                     tuple(sorted(expired, key=lambda a: a.relpath)))

@@ -18,7 +18,7 @@ from ssg.config import Config, load_config
 from ssg.content import article as cf
 from ssg.content.collect import place_of, scan
 from ssg.problems import Problem, Problems, SsgError
-from ssg.urls import Urls, content_relpath, segment_problem, slugify, unsafe_slug_message
+from ssg.urls import Urls, content_relpath, given_path, segment_problem, slugify, unsafe_slug_message
 
 # A plain sentence (no Markdown markup), so the page shows it as it reads here.
 PLACEHOLDER = ("Write the story here. This paragraph is a placeholder: replace it with the "
@@ -95,7 +95,11 @@ def _request_problems(request: NewArticle, content: str) -> list[Problem]:
 
 
 def _url_of(relpath: str, meta: dict, urls: Urls) -> str:
-    """The URL the build gives a content file (``collect.place_of``, through the permalink pattern)."""
+    """The URL the build gives a content file: its ``url:`` when it has a usable one, else
+    ``collect.place_of`` through the permalink pattern."""
+    given = meta.get("url")
+    if isinstance(given, str) and given_path(given)[0]:
+        return given_path(given)[0]
     _, section_slug, slug = place_of(relpath, meta)
     return urls.article_path(section_slug, slug)
 

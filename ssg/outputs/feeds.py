@@ -49,7 +49,14 @@ def build_feeds(
     articles: list[tuple[Article, str, str]],  # (article, absolute URL, HTML body with absolute links), newest first
     full_content: bool,
     author: str | None = None,
+    hub: str = "",
+    archive_url: str | None = None,
 ) -> tuple[bytes, bytes]:
+    """(RSS, Atom). ``hub``: a WebSub hub both name (``rel="hub"``; "" none). ``archive_url``: the
+    newest archived feed (RFC 5005) before this one, for the site's Atom feed only: it then also
+    says it is the subscription (``rel="current"``). The archives are Atom documents, whose
+    ``current`` is the Atom feed: RSS gets no archive links (a reader following them from the
+    RSS feed would land in another format with another subscription)."""
     fg = FeedGenerator()
     fg.id(home_url)
     fg.title(title)
@@ -57,12 +64,18 @@ def build_feeds(
     fg.language(language)
     fg.link(href=home_url, rel="alternate")
     fg.link(href=atom_url, rel="self")
+    if hub:
+        fg.link(href=hub, rel="hub")
+    if archive_url:
+        fg.link(href=atom_url, rel="current")
+        fg.link(href=archive_url, rel="prev-archive")
     fg.generator("ssg", version=__version__)
     # RFC 4287 4.1.1: an Atom feed needs an author when its entries have none (name only: RSS
     # would want an e-mail address, so RSS output is unchanged).
     fg.author(name=author or title)
     # feedgen falls back to the clock when no date is set; an empty feed gets the epoch instead.
-    newest = articles[0][0].date if articles else _EPOCH
+    # Its last change: the latest date, `updated` or correction of its articles.
+    newest = max(a.modified for a, _, _ in articles) if articles else _EPOCH
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for article, url, html in articles:
@@ -72,7 +85,7 @@ def build_feeds(
         fe.title(article.title)
         fe.link(href=url, rel="alternate")
         fe.published(article.date)
-        fe.updated(article.date)
+        fe.updated(article.modified)
         fe.category(term=article.section)
         if article.summary:
             fe.summary(article.summary)  # Atom <summary>, and RSS <description>
@@ -89,8 +102,21 @@ def build_feeds(
         fe.title(_html(article.title))
         if article.summary:
             fe.description(_html(article.summary))
-    rss = fg.rss_str(pretty=True)
-    return rss, atom
+    return rss_bytes(fg, hub), atom
+
+
+def rss_bytes(fg: FeedGenerator, hub: str = "") -> bytes:
+    """The RSS of ``fg``, with the WebSub ``hub`` named (``<atom:link rel="hub">``) when given."""
+    if not hub:
+        return fg.rss_str(pretty=True)
+    # feedgen writes only the self link of RSS: the hub's atom:link goes after it.
+    from lxml import etree
+
+    _, doc = fg._create_rss()
+    self_link = doc.getroot().find("channel/{http://www.w3.org/2005/Atom}link")
+    hub_link = etree.Element("{http://www.w3.org/2005/Atom}link", href=hub, rel="hub")
+    self_link.addnext(hub_link)
+    return etree.tostring(doc, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -122,7 +148,7 @@ def json_item(article: Article, item: JsonItem) -> dict:
     if item.image:
         out["image"] = item.image
     out["date_published"] = article.date.isoformat()
-    out["date_modified"] = (article.updated or article.date).isoformat()
+    out["date_modified"] = article.modified.isoformat()
     if item.authors:
         out["authors"] = [{"name": name, **({"url": url} if url else {})} for name, url in item.authors]
     if item.tags:
@@ -131,10 +157,14 @@ def json_item(article: Article, item: JsonItem) -> dict:
 
 
 def json_feed(*, title: str, description: str, language: str, home_url: str, feed_url: str,
-              items: list[dict]) -> bytes:
-    """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), ``items`` newest first.
+              items: list[dict], hub: str = "") -> bytes:
+    """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), ``items`` newest first;
+    ``hub``: a WebSub hub it names ("" none).
     Deterministic bytes: keys in a fixed order, UTF-8 as it is (``ensure_ascii=False``), a
     final newline."""
     feed = {"version": JSON_FEED_VERSION, "title": title, "home_page_url": home_url, "feed_url": feed_url,
-            "description": description or title, "language": language, "items": items}
+            "description": description or title, "language": language}
+    if hub:
+        feed["hubs"] = [{"type": "WebSub", "url": hub}]
+    feed["items"] = items
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -21,6 +21,7 @@ To add a kind: a ``plan_*`` function that yields its outputs from the archive, a
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -31,6 +32,7 @@ from ssg.content.collect import Archive, term_slug
 from ssg.keys import digest, strings_key
 from ssg.urls import Urls
 from ssg.render.views import (TAXONOMY_NAMES, Assets, Globals, Link, SearchView, SectionLink, Shown, SiteView, TaxonomyView,
+                              corrections_feed_links,
                     Views, feed_links)
 
 
@@ -54,8 +56,9 @@ def key_of(global_key: str, kind: str, arg, shows, fps: dict[str, str]) -> str:
 
 
 def day(a: Article) -> str:
-    """The ISO day of an article's date or, when later, its update: a sitemap ``lastmod``."""
-    return max(a.date, a.updated or a.date).date().isoformat()
+    """The ISO day of an article's last change (its date, ``updated`` or latest correction):
+    a sitemap ``lastmod``."""
+    return a.modified.date().isoformat()
 
 
 # --- the context of a build -------------------------------------------------------------------
@@ -75,7 +78,13 @@ def structure_of(archive: Archive, key: str, assets: tuple[tuple[str, str], ...]
     have something to list, and the published names of the static files (``published_names``;
     None: not given, ``asset()`` then gives plain names)."""
     return {"key": key, "sections": [(s.name, s.slug) for s in archive.sections], "years": bool(archive.years),
-            "tags": bool(archive.tags), "authors": bool(archive.authors), "assets": assets}
+            "tags": bool(archive.tags), "authors": bool(archive.authors), "assets": assets,
+            "corrections": has_corrections(archive)}
+
+
+def has_corrections(archive: Archive) -> bool:
+    """Whether an article has a correction: then /corrections/ exists, and every footer links it."""
+    return any(a.corrections for a in archive.articles.values())
 
 
 def make_globals(config: Config, urls: Urls, structure: dict) -> Globals:
@@ -91,6 +100,7 @@ def make_globals(config: Config, urls: Urls, structure: dict) -> Globals:
         url=urls.url("/"), sections=tuple(links[slug] for _, slug in sections), feeds=feed_links(urls, config.title),
         sitemap_url=urls.url("/sitemap.xml"), **browse,
         search_url=urls.url(urls.search_path) if config.search.enabled else None,
+        corrections_url=urls.url(urls.corrections_path) if structure.get("corrections") else None,
         asset=Assets(urls, None if structure.get("assets") is None else dict(structure["assets"])))
     tax = {kind: TaxonomyView(kind, kind.capitalize(), TAXONOMY_NAMES[kind], urls.url(urls.terms_path(kind)))
            for kind in on}
@@ -103,7 +113,7 @@ def global_key(version: str, config: Config, urls: Urls, templates_key: str, arc
     names and slugs (every page's navigation), which browse pages exist (every footer) and the
     published names of the static files (``asset()``'s URLs, in every page's head)."""
     return digest(version, repr(config), urls.base_url, templates_key, [(s.name, s.slug) for s in archive.sections],
-                  bool(archive.years), bool(archive.tags), bool(archive.authors), assets)
+                  bool(archive.years), bool(archive.tags), bool(archive.authors), assets, has_corrections(archive))
 
 
 def display_terms(config: Config, archive: Archive, fps: dict[str, str]) -> tuple[dict, dict]:
@@ -162,6 +172,7 @@ class Planner:
         out += self.articles()
         out += self.term_pages()
         out += self.periods()
+        out += self.corrections()
         if self.config.search.enabled:  # not in the sitemap: a search page has nothing to index
             out.append(self.page(self.urls.search_path, "search", tuple(p.folder for p in self.search_parts()), (),
                                  "search page"))
@@ -249,6 +260,25 @@ class Planner:
                              self.lastmod(list(islice(a.articles, 1)))))
         return out
 
+    def corrections(self) -> list[Output]:
+        """/corrections/ and its RSS and Atom feeds: every correction, newest first (none when
+        no article has one). Each shows the articles corrected; the arg holds which correction
+        of which article, in order."""
+        found = sorted(((dt.datetime.fromisoformat(iso), relpath, i) for relpath, a in self.archive.articles.items()
+                        for i, (iso, _) in enumerate(a.corrections)), key=lambda c: (-c[0].timestamp(), c[1], c[2]))
+        if not found:
+            return []
+        urls = self.urls
+        arg = tuple((relpath, i) for _, relpath, i in found)
+        shows = tuple(dict.fromkeys(relpath for _, relpath, _ in found))
+        out = [self.page(urls.corrections_path, "corrections", arg, shows, "corrections page",
+                         found[0][0].date().isoformat())]
+        for fmt, kind in (("rss", "feed"), ("atom", "atom")):
+            path = urls.corrections_feed_path(kind)
+            out.append(self.output(None, Urls.output_file(path), "corrections feed", (fmt, arg), shows,
+                                   f"corrections feed ({fmt})"))
+        return out
+
     _search_parts = None
 
     def search_parts(self):
@@ -262,28 +292,47 @@ class Planner:
 
     def feeds(self) -> list[Output]:
         """An RSS, an Atom and a JSON feed of the newest articles of the site, each section, tag and
-        author: the same articles in the same order."""
+        author: the same articles in the same order. And the site's archived feeds (RFC 5005,
+        ``feed_archive.py``): an Atom document per month with articles, showing all of them; its
+        arg holds its month and its neighbours' only, so it changes when they do."""
         c, a, urls = self.config, self.archive, self.urls
-        targets = [(c.title, c.description, "/", "/feed.xml", "/atom.xml", tuple(islice(a.articles, c.feeds.items)))]
+        if a.years:  # [archives] on: grouped already (by each date as written, as the month pages)
+            months = [(m.year, m.month, m.keys) for y in a.years for m in y.months]
+        else:
+            grouped: dict[tuple[int, int], list[str]] = {}
+            for relpath, article in a.articles.items():  # newest first, so is each month
+                grouped.setdefault((article.date.year, article.date.month), []).append(relpath)
+            months = [(y, m, tuple(grouped[(y, m)])) for y, m in sorted(grouped, reverse=True)]
+        archives = []
+        for i, (year, month, keys) in enumerate(months):
+            older = months[i + 1][:2] if i + 1 < len(months) else None
+            newer = months[i - 1][:2] if i else None
+            archives.append(self.output(None, Urls.output_file(urls.month_feed_path(year, month)), "feed archive",
+                                        (year, month, older, newer), tuple(keys), f"archived feed {year}-{month:02d}"))
+        newest = (urls.month_feed_path(*months[0][:2]),) if months else ()  # the site's Atom feed links it
+        targets = [(c.title, c.description, "/", "/feed.xml", "/atom.xml", tuple(islice(a.articles, c.feeds.items)),
+                    newest)]
         for s in a.sections:
             targets.append((f"{s.name} — {c.title}", f"{s.name}: {c.description}", urls.section_path(s.slug),
                             urls.section_feed_path(s.slug, "feed"), urls.section_feed_path(s.slug, "atom"),
-                            s.keys[: c.feeds.items]))
+                            s.keys[: c.feeds.items], ()))
         for kind, terms in taxonomies(c, a):
             for t in terms:
                 what = f"Articles tagged {t.name}" if kind == "tags" else f"Articles by {t.name}"
                 targets.append((f"{TAXONOMY_NAMES[kind]}: {t.name} — {c.title}", f"{what}: {c.description}",
                                 urls.term_path(kind, t.slug), urls.term_feed_path(kind, t.slug, "feed"),
-                                urls.term_feed_path(kind, t.slug, "atom"), t.keys[: c.feeds.items]))
+                                urls.term_feed_path(kind, t.slug, "atom"), t.keys[: c.feeds.items], ()))
         out = []
-        for title, description, home, rss, atom, keys in targets:
-            head = (title, description, home, rss, atom)
+        for title, description, home, rss, atom, keys, archive in targets:
+            head = (title, description, home, rss, atom, *archive)
             for fmt, path in (("rss", rss), ("atom", atom)):
                 out.append(self.output(None, Urls.output_file(path), "feed", (fmt, *head), tuple(keys), f"feed {title!r}"))
             json_path = Urls.json_feed_path(rss)
             out.append(self.output(None, Urls.output_file(json_path), "json feed", (title, description, home, json_path),
                                    tuple(keys), f"JSON feed {title!r}"))
-        return out
+        # The archives first: the largest files of a build, made before the many small feeds
+        # rather than in the last chunk of the workers' work, where one worker would be left alone.
+        return archives + out
 
     def site_files(self, pages: list[Output], news: list[Article] | None) -> list[Output]:
         """The sitemap (every page with a lastmod, in plan order; past sitemap.SITEMAP_LIMIT URLs,
@@ -306,13 +355,41 @@ class Planner:
         listed = [urls.absolute("/sitemap.xml")]
         if news is not None:
             c = self.config
-            entries = tuple((urls.absolute(self.views.article_path(a)), a.date.isoformat(), a.title) for a in news)
+            entries = tuple((urls.absolute(self.views.article_path(a)), a.date.isoformat(), a.title,
+                             a.modified.isoformat() if a.modified != a.date else None) for a in news)
             arg = (c.news.publisher or c.title, c.language, entries)
             out.append(self.output(None, "news-sitemap.xml", "news sitemap", arg, tuple(a.relpath for a in news),
                                    "news sitemap"))
             listed.append(urls.absolute("/news-sitemap.xml"))
         out.append(self.output(None, "robots.txt", "robots", tuple(listed), (), "robots.txt"))
         return out
+
+
+def plan_moved(planner: "Planner", registry, expired, left_out, planned: set[str], problems
+               ) -> tuple[list[Output], dict[str, str]]:
+    """The pages at URLs the site published before (``redirects.py``): a redirect where a story
+    moved, a gone page where one was removed or expired; a story's ``aliases`` redirect to it;
+    and ``_redirects`` listing every redirect (by path) for the hosts that read it. Also every
+    published article's site path (relpath -> path), which the build records."""
+    from ssg.outputs import redirects
+
+    urls, path_of, content_dir = planner.urls, planner.views.article_path, planner.config.content_dir.rstrip("/")
+    articles = planner.archive.articles.values()
+    article_paths = {a.relpath: path_of(a) for a in articles}
+    aliases = [(a.relpath, alias) for a in articles for alias in a.aliases]
+    gone = {a.relpath: (path_of(a), *a.aliases) for a in expired}
+    moved = redirects.resolve(registry, urls, article_paths, gone, {r: why for r, why, _ in left_out},
+                              aliases, planned, content_dir, problems)
+    out = []
+    for path, target, source in moved.redirects:
+        to = target if target.startswith(("http://", "https://")) else urls.url(target)
+        out.append(planner.output(None, Urls.output_file(path), "redirect", (path, to), (), f"redirect {source}"))
+    for path, source in moved.gone:
+        out.append(planner.output(None, Urls.output_file(path), "gone", (), (), f"gone page {source}"))
+    if moved.redirects:
+        pairs = tuple(sorted((urls.url(path), o.arg[1]) for (path, _, _), o in zip(moved.redirects, out)))
+        out.append(planner.output(None, "_redirects", "redirects", pairs, (), "_redirects"))
+    return out, article_paths
 
 
 # Static files published a second time under a name carrying a hash of their bytes.
@@ -497,8 +574,8 @@ def _not_found(m: Maker, o: Output, shown: Shown) -> bytes | None:
 
 
 def _feed(m: Maker, o: Output, shown: Shown) -> bytes | None:
-    fmt, title, description, home, rss, atom = o.arg
-    cache_key = (title, home, o.shows)
+    fmt, title, description, home, rss, atom, *archive = o.arg  # archive: the site's newest archived feed
+    cache_key = (title, home, o.shows, *archive)
     made = m._feeds.pop((fmt, cache_key), None)  # made with its twin just before
     if made is not None:
         return made
@@ -510,7 +587,7 @@ def _feed(m: Maker, o: Output, shown: Shown) -> bytes | None:
     both = dict(zip(("rss", "atom"), feeds.build_feeds(
         title=title, description=description, language=c.language, home_url=urls.absolute(home),
         rss_url=urls.absolute(rss), atom_url=urls.absolute(atom), articles=entries, full_content=c.feeds.full_content,
-        author=c.title)))
+        author=c.title, hub=c.feeds.websub_hub, archive_url=urls.absolute(archive[0]) if archive else None)))
     m._feeds[("atom" if fmt == "rss" else "rss", cache_key)] = both["atom" if fmt == "rss" else "rss"]
     return both[fmt]
 
@@ -534,7 +611,26 @@ def _json_feed(m: Maker, o: Output, shown: Shown) -> bytes:
                               shown.term_names(a, "tags"), authors, absolute_url(urls, a.image) if a.image else None)
         items.append(feeds.json_item(a, item))
     return feeds.json_feed(title=title, description=description, language=c.language, home_url=urls.absolute(home),
-                           feed_url=urls.absolute(path), items=items)
+                           feed_url=urls.absolute(path), items=items, hub=c.feeds.websub_hub)
+
+
+def _feed_archive(m: Maker, o: Output, shown: Shown) -> bytes:
+    """A month's archived feed (RFC 5005): every article of the month, newest first, linking the
+    site's Atom feed and the archived feeds of the months around it that have articles. Its
+    alternate is the month's page when ``[archives]`` makes one (in the global key), else the
+    home page."""
+    from .feed_archive import archive_document
+
+    year, month, older, newer = o.arg
+    c, urls = m.config, m.urls
+    full = c.feeds.full_content
+    entries = [(a, urls.absolute(m.views.article_path(a)), m.feed_html(a) if full else "") for a in map(shown, o.shows)]
+    home = urls.month_path(year, month) if m.g.site.archive_url else "/"
+    return archive_document(
+        title=f"{c.title} — {year:04d}-{month:02d}", subtitle=c.description or c.title, language=c.language,
+        author=c.title, home_url=urls.absolute(home), self_url=urls.absolute(urls.month_feed_path(year, month)),
+        current_url=urls.absolute("/atom.xml"), prev_url=urls.absolute(urls.month_feed_path(*older)) if older else None,
+        next_url=urls.absolute(urls.month_feed_path(*newer)) if newer else None, articles=entries, full_content=full)
 
 
 def _sitemap(m: Maker, o: Output, shown: Shown) -> bytes:
@@ -562,6 +658,54 @@ def _robots(m: Maker, o: Output, shown: Shown) -> bytes:
     return sitemap.robots_txt(*o.arg)
 
 
+def _redirect(m: Maker, o: Output, shown: Shown) -> bytes:
+    from ssg.outputs.redirects import redirect_html
+
+    path, to = o.arg
+    canonical = to if to.startswith(("http://", "https://")) else m.urls.origin + to
+    return redirect_html(language=m.config.language, title=m.config.title, to_url=to, canonical=canonical)
+
+
+def _gone(m: Maker, o: Output, shown: Shown) -> bytes:
+    from ssg.outputs.redirects import gone_html
+
+    return gone_html(language=m.config.language, title=m.config.title, home_url=m.urls.url("/"))
+
+
+def _redirects(m: Maker, o: Output, shown: Shown) -> bytes:
+    from ssg.outputs.redirects import redirects_file
+
+    return redirects_file(o.arg)
+
+
+def _corrections(m: Maker, o: Output, shown: Shown) -> bytes | None:
+    v, urls = m.views, m.urls
+    items = []
+    for relpath, i in o.arg:
+        items.append((v.teaser(shown, relpath), v.teaser(shown, relpath).corrections[i]))
+    policy = m.config.news.corrections_policy
+    page = v.page("corrections", "Corrections", o.path, f"Every correction made to a story: {m.config.description}",
+                  corrections_feed_links(urls, m.config.title) + m.g.site.feeds)
+    from ssg.render.metadata import absolute_url
+
+    return m.render("corrections.html", o, page=page, corrections=tuple(items),
+                    policy_url=v._image_src(policy, absolute_url(urls, policy)) if policy else None)
+
+
+def _corrections_feed(m: Maker, o: Output, shown: Shown) -> bytes:
+    from ssg.outputs import corrections
+
+    fmt, arg = o.arg
+    c, urls = m.config, m.urls
+    items = [corrections.item(shown(relpath), i, m.views.article_path, urls.absolute) for relpath, i in arg]
+    rss, atom = corrections.feeds(title=f"Corrections — {c.title}", description=f"Every correction made to a story: "
+                                  f"{c.description}", language=c.language, home_url=urls.absolute(urls.corrections_path),
+                                  rss_url=urls.absolute(urls.corrections_feed_path("feed")),
+                                  atom_url=urls.absolute(urls.corrections_feed_path("atom")), items=items,
+                                  hub=c.feeds.websub_hub)
+    return rss if fmt == "rss" else atom
+
+
 def _static(m: Maker, o: Output, shown: Shown) -> bytes:
     return Path(o.arg).read_bytes()
 
@@ -569,11 +713,13 @@ def _static(m: Maker, o: Output, shown: Shown) -> bytes:
 MAKERS: dict[str, Callable[[Maker, Output, Shown], bytes | None]] = {
     "article": _article, "section": _section, "home": _home, "term": _term, "terms": _terms, "year": _year,
     "month": _month, "archive": _archive, "search": _search, "404": _not_found, "feed": _feed, "json feed": _json_feed,
+    "feed archive": _feed_archive,
     "sitemap": _sitemap,
-    "sitemap index": _sitemap_index, "news sitemap": _news_sitemap, "robots": _robots, "static": _static,
+    "sitemap index": _sitemap_index, "redirect": _redirect, "gone": _gone, "redirects": _redirects,
+    "corrections": _corrections, "corrections feed": _corrections_feed, "news sitemap": _news_sitemap, "robots": _robots, "static": _static,
 }
 
 # The templates each kind renders: a template that fails makes its outputs fail.
 TEMPLATES = {"article": "article.html", "section": "section.html", "home": "home.html", "term": "term.html",
              "terms": "terms.html", "year": "period.html", "month": "period.html", "archive": "archive.html",
-             "search": "search.html", "404": "404.html"}
+             "search": "search.html", "404": "404.html", "corrections": "corrections.html"}

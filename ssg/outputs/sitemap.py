@@ -87,14 +87,17 @@ def news_language(language: str) -> str:
     return lang.split("-", 1)[0] or "en"
 
 
-def news_sitemap_xml(entries: list[tuple[str, str, str]], publication: str, language: str) -> bytes:
-    """entries: (absolute URL, publication date in W3C format, title), newest first."""
+def news_sitemap_xml(entries: list[tuple], publication: str, language: str) -> bytes:
+    """entries: (absolute URL, publication date in W3C format, title, and the date it last
+    changed, its ``updated`` or latest correction, or None), newest first. A changed article's
+    entry gets that date as its ``<lastmod>``; ``publication_date`` stays the first one."""
     name, lang = escape(publication), escape(news_language(language))
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">']
-    for loc, published, title in entries:
+    for loc, published, title, *changed in entries:
+        lines += ["  <url>", f"    <loc>{escape(loc)}</loc>"]
+        if changed and changed[0]:
+            lines.append(f"    <lastmod>{escape(changed[0])}</lastmod>")
         lines += [
-            "  <url>",
-            f"    <loc>{escape(loc)}</loc>",
             "    <news:news>",
             f"      <news:publication><news:name>{name}</news:name><news:language>{lang}</news:language></news:publication>",
             f"      <news:publication_date>{escape(published)}</news:publication_date>",

@@ -74,11 +74,14 @@ def reading_minutes(words: int, words_per_minute: int) -> int:
     return max(1, -(-words // max(1, words_per_minute)))
 
 
-def publisher(name: str, home_url: str, logo_url: str | None) -> dict:
-    """The schema.org Organization publishing the site."""
+def publisher(name: str, home_url: str, logo_url: str | None, corrections_policy: str | None = None) -> dict:
+    """The schema.org Organization publishing the site (``corrections_policy``: the absolute URL
+    of its corrections policy, ``[news] corrections_policy``)."""
     org = {"@type": "Organization", "name": name, "url": home_url}
     if logo_url:
         org["logo"] = {"@type": "ImageObject", "url": logo_url}
+    if corrections_policy:
+        org["correctionsPolicy"] = corrections_policy
     return org
 
 
@@ -138,6 +141,8 @@ def news_article(a: Article, *, url: str, section: str, language: str, org: dict
     ld["inLanguage"] = language
     ld["author"] = [{"@type": "Person", "name": name} for name in a.authors] if a.authors else org
     ld["publisher"] = org
+    if a.corrections:  # schema.org CorrectionComment, oldest first
+        ld["correction"] = [{"@type": "CorrectionComment", "text": text, "datePublished": iso} for iso, text in a.corrections]
     return ld
 
 

@@ -95,7 +95,18 @@ def loader(site: Path, theme: Theme) -> "jinja2.BaseLoader":
     prefixes = {THEME_PREFIX: files(chain_dirs)}
     for i, folder in enumerate(theme.chain):
         prefixes.setdefault(folder.name, files([d / "templates" for d in theme.chain[i:] if (d / "templates").is_dir()]))
-    return jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes), files(theme.template_dirs(site))])
+    loaders = [jinja2.PrefixLoader(prefixes), files(theme.template_dirs(site))]
+    builtin = builtin_themes()
+    if builtin is not None and (builtin / "default" / "templates").is_dir():
+        # Templates of a kind of page newer than a theme copied before it: the default theme's.
+        default = files([builtin / "default" / "templates"])
+        loaders.append(jinja2.FunctionLoader(lambda name: default.get_source(None, name) if name in NEWER else None))
+    return jinja2.ChoiceLoader(loaders)
+
+
+# Templates added to the default theme after `ssg theme copy` existed: a theme that lacks one
+# renders those pages with the default theme's (which extends the theme's own base.html).
+NEWER = frozenset({"corrections.html"})
 
 
 def environment(site: Path, theme: Theme, cache_dir: Path | None = None) -> "jinja2.Environment":

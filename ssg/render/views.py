@@ -117,6 +117,15 @@ class RelatedLink(NamedTuple):
     section: SectionLink
 
 
+class CorrectionView(NamedTuple):
+    """One correction of an article (front matter ``corrections``), as its page shows it."""
+
+    date: dt.datetime
+    date_iso: str
+    date_display: str
+    text: str
+
+
 class ArticleView(NamedTuple):
     title: str
     url: str
@@ -148,6 +157,9 @@ class ArticleView(NamedTuple):
     authors: tuple[TermLink, ...] = ()
     # Related stories, best first (only on article pages; empty when `[related] count` is 0).
     related: tuple[RelatedLink, ...] = ()
+    # Front matter `corrections`, oldest first; `modified`: the latest of date, updated and corrections.
+    corrections: tuple[CorrectionView, ...] = ()
+    modified_iso: str = ""
 
 
 class PageLink(NamedTuple):
@@ -179,6 +191,7 @@ class SiteView(NamedTuple):
     tags_url: str | None = None  # the index of all tags
     authors_url: str | None = None  # the index of all authors
     search_url: str | None = None  # the search page; None when search is off
+    corrections_url: str | None = None  # /corrections/; None while no story has a correction
     asset: "Assets | None" = None  # asset("style.css"): a static file's URL (also the template global)
 
 
@@ -222,7 +235,7 @@ class SearchView(NamedTuple):
 
 
 class PageView(NamedTuple):
-    kind: str  # "article", "section", "home", "404", "term", "terms", "year", "month", "archive", "search"
+    kind: str  # "article", "section", "home", "404", "term", "terms", "year", "month", "archive", "search", "corrections"
     title: str
     url: str
     canonical: str
@@ -249,6 +262,13 @@ def feed_links(urls: Urls, title: str, section_slug: str | None = None) -> tuple
     if section_slug is None:
         return _feed_trio(urls, title, "/feed.xml", "/atom.xml")
     return _feed_trio(urls, title, urls.section_feed_path(section_slug, "feed"), urls.section_feed_path(section_slug, "atom"))
+
+
+def corrections_feed_links(urls: Urls, title: str) -> tuple[FeedLink, ...]:
+    """The corrections page's feeds: RSS and Atom."""
+    name = f"Corrections — {title}"
+    return (FeedLink("application/rss+xml", f"{name} (RSS)", urls.url(urls.corrections_feed_path("feed"))),
+            FeedLink("application/atom+xml", f"{name} (Atom)", urls.url(urls.corrections_feed_path("atom"))))
 
 
 def term_feed_links(urls: Urls, kind: str, name: str, slug: str) -> tuple[FeedLink, ...]:
@@ -290,6 +310,12 @@ class Globals(NamedTuple):
     taxonomies: dict[str, TaxonomyView]  # kind -> view, for those switched on and not empty
 
 
+def corrections(a: Article):
+    for iso, text in a.corrections:
+        when = dt.datetime.fromisoformat(iso)
+        yield CorrectionView(when, iso, display_date(when), text)
+
+
 class Views:
     """Makes the views of a build's outputs from ``Globals``, an output's arg and ``Shown``.
     Views of one article (a teaser, a related link) are made once and reused by every output
@@ -300,7 +326,8 @@ class Views:
         news = g.config.news
         self.publisher = metadata.publisher(
             news.publisher or g.config.title, g.urls.absolute("/"),
-            metadata.absolute_url(g.urls, news.publisher_logo) if news.publisher_logo else None)
+            metadata.absolute_url(g.urls, news.publisher_logo) if news.publisher_logo else None,
+            metadata.absolute_url(g.urls, news.corrections_policy) if news.corrections_policy else None)
         self._origin = g.urls.origin
         self._wpm = max(1, news.words_per_minute)
         self._twitter = {image: metadata.twitter_card(image=image, site=news.twitter_site) for image in (False, True)}
@@ -313,7 +340,7 @@ class Views:
     def article_path(self, a: Article) -> str:
         path = self._paths.get(a.relpath)
         if path is None:
-            path = self._paths[a.relpath] = self.urls.article_path(a.section_slug, a.slug)
+            path = self._paths[a.relpath] = a.url or self.urls.article_path(a.section_slug, a.slug)
         return path
 
     # --- articles ----------------------------------------------------------------------
@@ -355,6 +382,8 @@ class Views:
             tags=self.term_links("tags", shown.term_names(a, "tags")) if a.tags else (),
             authors=self.term_links("authors", shown.term_names(a, "authors")) if a.authors else (),
             related=related,
+            corrections=tuple(corrections(a)) if a.corrections else (),
+            modified_iso=a.modified.isoformat(),
         )
 
     def _image_src(self, ref: str, absolute: str) -> str:
@@ -417,7 +446,7 @@ class Views:
             a, origin=self._origin, canonical=self.urls.absolute(path), site_name=self.config.title, section=section.name,
             crumbs=crumbs, language=self.config.language, org=self.publisher, image=view.image_url,
             description=description, twitter=self._twitter[view.image_url is not None],
-            published=view.date_iso, modified=view.updated_iso or view.date_iso)
+            published=view.date_iso, modified=view.modified_iso)
 
     def section_view(self, slug: str, count: int) -> SectionView:
         link = self.g.links[slug]

@@ -128,11 +128,13 @@ def test_the_dependency_index_follows_an_article_to_what_shows_it(tmp_path):
     finally:
         state.close()
     # Its page, its section's first page, the home page, the feeds of the site, its section and
-    # its tag, its tag's second page (vote: a8, a5 | a4, a1 | a0), its month's third page.
+    # its tag, its tag's second page (vote: a8, a5 | a4, a1 | a0), its month's third page and
+    # its month's archived feed.
     assert shown == {"business/a4/index.html", "business/index.html", "index.html", "feed.xml", "atom.xml", "feed.json",
                      "business/feed.xml", "business/atom.xml", "business/feed.json", "tags/vote/feed.xml",
                      "tags/vote/atom.xml", "tags/vote/feed.json",
-                     "tags/vote/page/2/index.html", "2024/05/page/3/index.html", "2024/page/3/index.html"}
+                     "tags/vote/page/2/index.html", "2024/05/page/3/index.html", "2024/page/3/index.html",
+                     "2024/05/atom.xml"}
     # (its neighbours' pages hold only its headline and path, in their arg: not in the index)
 
 
