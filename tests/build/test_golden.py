@@ -93,10 +93,29 @@ def test_golden_fixture_is_what_it_claims(tmp_path):
     # Markdown extensions: a table, a footnote, strikethrough.
     election = files["world/election-results/index.html"].decode()
     assert "<table>" in election and 'id="fn-1"' in election and "<del>low</del>" in election
-    # Feed content links absolute; lastBuildDate from the newest article (20 May, 09:30 BST).
+    # Feed content links absolute; lastBuildDate from the latest change: the storm story's
+    # correction of 22 May (a date alone: midnight, BST), after its date (20 May, 09:30 BST).
     feed = files["world/feed.xml"].decode()
     assert 'href="https://example.org/news/world/storm-hits-coast/"' in feed
-    assert "<lastBuildDate>Mon, 20 May 2024 09:30:00 +0100</lastBuildDate>" in feed
+    assert "<lastBuildDate>Wed, 22 May 2024 00:00:00 +0100</lastBuildDate>" in feed
+    # URLs that never break: the published-URLs file's moved story, its gone and hand lines, the
+    # storm story's aliases, the film's url: and its old URL, the expired story's gone page.
+    moved = {"world/storm-old-slug/index.html": "/news/world/storm-hits-coast/",
+             "world/storm/index.html": "/news/world/storm-hits-coast/",
+             "2024/05/20/storm.html": "/news/world/storm-hits-coast/",
+             "arts-culture/film-review/index.html": "/news/culture/2024/film-review.html",
+             "old/business-index/index.html": "/news/business/"}
+    for rel, to in moved.items():
+        assert f'<meta http-equiv="refresh" content="0; url={to}">' in files[rel].decode(), rel
+    assert "culture/2024/film-review.html" in files and "Film review" in files["culture/2024/film-review.html"].decode()
+    for rel in ("business/closed-story/index.html", "world/legal-hold/index.html"):
+        assert "This story was removed" in files[rel].decode()
+    assert all(f"/news/{rel.removesuffix('index.html')}" in files["_redirects"].decode() for rel in moved)
+    assert b"Results under embargo" not in b"".join(files.values())  # (publish_at 2099)
+    # Corrections: the notice, the site-wide page and feeds; the monthly archived feeds.
+    assert "The storm&#39;s *speed* &amp; # was corrected." in files["world/storm-hits-coast/index.html"].decode()
+    assert {"corrections/index.html", "corrections/feed.xml", "corrections/atom.xml", "2024/05/atom.xml",
+            "2024/03/atom.xml"} <= set(files)
     # The hand-added key is kept in the article's extra (and so in its fingerprint).
     assert "desk_note:" in (site / "content/business/markets.md").read_text()
     # The fixture itself is never built in place.
