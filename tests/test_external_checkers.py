@@ -113,7 +113,7 @@ def test_check_links_catches_a_site_served_at_the_wrong_path(golden):
 @needs_chromium
 def test_check_a11y_some_pages(golden, tmp_path):
     pages = ["index.html", "world/index.html", "world/election-results/index.html", "business/cafe-owners/index.html",
-             "404.html"]
+             "404.html", "world/storm-hits-coast/index.html", "corrections/index.html", "world/legal-hold/index.html"]
     proc = run("check-a11y", "-o", tmp_path / "a11y", golden["archive"], *pages, env={"BASE_PATH": "/archive/"})
     last = assert_pass(proc, "check-a11y")
     assert "0 serious/critical violations" in last and "0 load errors" in last
