@@ -121,9 +121,10 @@ def median_of(runs: int, prepare, cmd, cwd) -> tuple[float, float]:
 SSG = [sys.executable, "-m", "ssg"]
 # The page set Hugo and Pelican build below: articles, section and tag indexes, home, feeds. ssg
 # also writes Atom feeds, feeds per section and tag, and related stories (all on); the date
-# archives and search, which the others do not build here, are off (search is measured apart).
+# archives, search and generated share cards, which the others do not build here, are off
+# (search is measured apart, pictures and cards in bench/images.py).
 SITE_TOML = (f'title = "Bench"\nbase_url = "https://example.org/"\npage_size = {PAGE_SIZE}\n'
-             '[archives]\nenabled = false\n[search]\nenabled = false\n')
+             '[archives]\nenabled = false\n[search]\nenabled = false\n[images]\ncards = false\n')
 
 
 def ssg_import_site(root: Path, n: int) -> Path:
@@ -241,7 +242,8 @@ def bench_ssg(root: Path, n: int, runs: int) -> dict:
 REFERENCE = HERE.parents[1] / "shared" / "bench"  # the yardstick: the same archive in Hugo (lean theme) and Pelican
 # ssg's configuration comparable with the reference's page set (../shared/bench/README.md).
 REFERENCE_TOML = ('title = "News Archive"\nbase_url = "https://news.example.org/"\npage_size = 20\n[archives]\n'
-                  'enabled = false\n[search]\nenabled = false\n[related]\ncount = 0\n[taxonomies]\nauthors = false\n')
+                  'enabled = false\n[search]\nenabled = false\n[related]\ncount = 0\n[taxonomies]\nauthors = false\n'
+                  '[images]\ncards = false\n')
 
 
 def reference_sites(root: Path, n: int) -> tuple[Path, Path] | None:

@@ -117,6 +117,20 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    # Local images (front matter `image`, Markdown images) resized to these widths (never up)...
+    widths: tuple[int, ...] = (480, 800, 1200, 1600)
+    # ...and encoded in these formats beside their own ("webp", "avif"; [] for none)
+    formats: tuple[str, ...] = ("webp", "avif")
+    quality: int = 80  # 1 to 100, for every lossy format
+    thumb_widths: tuple[int, ...] = (320, 640)  # teaser thumbnails, cropped to thumb_ratio
+    thumb_ratio: tuple[int, ...] = (3, 2)
+    cards: bool = True  # a 1200x630 share card for every article (its own image cropped, or generated)
+    fetch_remote: bool = False  # download http(s) images to process them too (off: left as they are)
+    max_megapixels: int = 50  # a larger image is refused before it is decoded
+
+
+@dataclass(frozen=True)
 class RedirectsConfig:
     # The URLs the site has published (article pages), kept by `ssg build` in this file of the
     # site folder, to be committed: every one that is no longer a page becomes a redirect or a
@@ -191,6 +205,7 @@ class Config:
     archives: ArchiveConfig = field(default_factory=ArchiveConfig)
     related: RelatedConfig = field(default_factory=RelatedConfig)
     redirects: RedirectsConfig = field(default_factory=RedirectsConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     news: NewsConfig = field(default_factory=NewsConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
@@ -300,6 +315,19 @@ def _validate(config: Config, errors: list[Problem], path: str) -> Config:
         errors.append(Problem(path, None, "news.words_per_minute: must be at least 1"))
     if config.limits.max_article_mb < 0:
         errors.append(Problem(path, None, "limits.max_article_mb: must be 0 (no limit) or more"))
+    im = config.images
+    if not im.widths or any(not isinstance(w, int) or not 16 <= w <= 10000 for w in im.widths):
+        errors.append(Problem(path, None, "images.widths: a list of widths in pixels, 16 to 10000"))
+    if any(not isinstance(w, int) or not 16 <= w <= 10000 for w in im.thumb_widths):
+        errors.append(Problem(path, None, "images.thumb_widths: a list of widths in pixels, 16 to 10000"))
+    if len(im.thumb_ratio) != 2 or any(not isinstance(n, int) or n < 1 for n in im.thumb_ratio):
+        errors.append(Problem(path, None, "images.thumb_ratio: two whole numbers, width and height, e.g. [3, 2]"))
+    if any(f not in ("webp", "avif") for f in im.formats):
+        errors.append(Problem(path, None, f"images.formats: only \"webp\" and \"avif\", got {list(im.formats)}"))
+    if not 1 <= im.quality <= 100:
+        errors.append(Problem(path, None, "images.quality: 1 to 100"))
+    if im.max_megapixels < 1:
+        errors.append(Problem(path, None, "images.max_megapixels: at least 1"))
     if config.imports.summary_length < 20:
         errors.append(Problem(path, None, "import.summary_length: must be at least 20"))
     for name in ("article", "section"):

@@ -42,6 +42,10 @@ description = "A test archive."
 base_url = "https://example.org/news/"
 timezone = "UTC"
 page_size = 2
+# Share cards (a JPEG per article) are tested in tests/outputs/test_images.py; elsewhere they
+# would only add files to compare.
+[images]
+cards = false
 """
 
 

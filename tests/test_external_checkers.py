@@ -232,3 +232,36 @@ def test_bbc_corpus_with_tags_builds_and_passes_the_checkers(tmp_path):
     if VNU.is_file() and shutil.which("java"):
         commands["check-html"] = ([str(TOOLS / "check-html"), str(public)], {})
     run_side_by_side(commands)
+
+
+@needs_vnu
+@needs_chromium
+def test_a_site_with_pictures_and_cards_passes_html_links_and_a11y(tmp_path):
+    """Images on (issue 19): <picture> with srcset, thumbnails, a body picture, share cards, under
+    a subpath: the Nu checker, LinkChecker (every srcset candidate is a link) and axe."""
+    from PIL import Image
+
+    from sitekit import article
+
+    site = make_site(tmp_path, {
+        "content/world/storm.md": article("Storm hits", "2024-05-01T10:00:00+00:00", "World", slug="storm",
+                                          extra="image: /img/storm.jpg\nimage_alt: Waves over the wall\nimage_focus: [0.2, 0.3]",
+                                          body="The storm came.\n\n![A flooded field](field.png)\n"),
+        "content/world/calm.md": article("東京で大規模な地震", "2024-05-02T10:00:00+00:00", "World", slug="calm"),
+        "content/world/arabic.md": article("عاجل: زلزال قوي يضرب المدينة", "2024-05-03T10:00:00+00:00", "World",
+                                           slug="arabic"),
+    }, toml='title = "Pictures"\nbase_url = "https://example.org/archive/"\n')
+    (site / "static/img").mkdir(parents=True)
+    Image.new("RGB", (2400, 1600), (30, 80, 140)).save(site / "static/img/storm.jpg", quality=85)
+    Image.new("RGB", (700, 500), (20, 140, 60)).save(site / "content/world/field.png")
+    build(site)
+    public = site / "public"
+    assert list(public.rglob("*.avif")) and (public / "world/calm/card.jpeg").is_file()
+    assert_pass(run("check-html", public), "check-html")
+    links = assert_pass(run("check-links", public, env={"BASE_PATH": "/archive/", "SITE_URL": "https://example.org/archive/"}),
+                        "check-links")
+    assert " 0 broken" in links
+    pages = ["index.html", "world/index.html", "world/storm/index.html"]
+    a11y = assert_pass(run("check-a11y", "-o", tmp_path / "a11y", public, *pages, env={"BASE_PATH": "/archive/"}),
+                       "check-a11y")
+    assert "0 serious/critical violations" in a11y

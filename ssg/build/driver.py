@@ -48,6 +48,7 @@ from ssg.urls import Urls
 if TYPE_CHECKING:  # (loaded when a plan is made: a no-op build needs none of it)
     from ssg.outputs.kinds import Output
 
+_RTL = __import__("re").compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their forms
 PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
 RACY_NS = 2_000_000_000
 
@@ -238,7 +239,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
     present = publisher = None
     try:
         folder, present = look_at_folder(setup, state, problems)
-        scanned = scan_input(setup, problems)
+        scanned = scan_input(setup, problems, state)
         report.listing = scanned.listing
         timings("scan")
         changed = changed_files(state, scanned) if folder.previous else None
@@ -365,7 +366,7 @@ def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
     return out
 
 
-def scan_input(setup: Setup, problems: Problems) -> Scanned:
+def scan_input(setup: Setup, problems: Problems, state: BuildState | None = None) -> Scanned:
     """Stats of every input: content files, templates and static files, and a fingerprint of
     all but the content files with the settings."""
     scanned_ns = time.time_ns()
@@ -380,9 +381,25 @@ def scan_input(setup: Setup, problems: Problems) -> Scanned:
     fresh = fresh_theme or any(m >= racy for _, m in listing.values())
     o = setup.options
     settings = digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future, theme_files,
-                      setup.indexer, o.at.isoformat() if o.at else None, o.record_urls)
+                      setup.indexer, o.at.isoformat() if o.at else None, o.record_urls, _image_stats(state))
     return Scanned(listing, theme_files, racy, fresh, fresh_theme, settings,
                    registry_stat(setup.site / setup.config.redirects.file))
+
+
+def _image_stats(state: BuildState | None) -> list:
+    """The stats of the image files the last build used or looked for (``outputs.images``): a
+    changed, added or deleted picture plans the site again."""
+    data = state.blob("image_files") if state is not None else None
+    if not data:
+        return []
+    out = []
+    for name in marshal.loads(data):
+        try:
+            st = os.stat(name)
+            out.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((name, -1, -1))
+    return out
 
 
 def registry_stat(path: Path) -> str:
@@ -529,6 +546,14 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
                               maybe_changed=set(collected.parsed), jobs=setup.jobs)
     timings("related")
     terms, fps = display_terms(config, archive, collected.fps)
+    from ssg.outputs import images
+
+    planned_images = images.plan_images(setup.site, config, archive, setup.content_root,
+                                        setup.theme.static_dirs(setup.site), problems, setup.jobs,
+                                        state.path.parent / "images")
+    if planned_images.pictures:
+        fps = {**fps, **{r: images.fingerprint(fps[r], e) for r, e in planned_images.pictures.items()}}
+    timings(f"images ({planned_images.processed} processed)")
     # Static files first: their published (fingerprinted) names are in every page (asset()).
     roots = lambda folder: (real(setup.site),) if folder.parent == setup.site else (real(setup.site), real(folder.parent))
     static = plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
@@ -537,11 +562,22 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     key = global_key(__version__, config, setup.urls, _templates_key(setup), archive, assets)
     structure = structure_of(archive, key, assets)
     g = make_globals(config, setup.urls, structure)
-    views = Views(g)
+    views = Views(g, planned_images.pictures)
     planner = Planner(g, archive, fps, related.links, views)
+    from ssg.outputs.kinds import card_look
+
+    planner.card_look = card_look(setup.theme)
     pages = planner.pages()
     news = sitemap.news_selection(archive.articles.values(), setup.now) if config.news.news_sitemap else None
-    outputs = pages + planner.feeds() + planner.site_files(pages, news) + static
+    outputs = pages + planner.feeds() + planner.site_files(pages, news) + static + planned_images.outputs
+    cards = planner.cards()
+    outputs += cards
+    if cards and any(_RTL.search(o.arg[0]) for o in cards):
+        from ssg.images.card import shaping_available
+
+        if not shaping_available():
+            problems.warning("share cards", "Arabic and Hebrew headlines are set without shaping (their letters "
+                                            "not joined): Pillow's raqm layout needs libfribidi (Debian: libfribidi0)")
     registry = redirects.read(setup.site, config, problems)
     moved, article_paths = plan_moved(planner, registry, collected.expired, collected.left_out,
                                       {o.file for o in outputs}, problems)
@@ -550,7 +586,8 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     parts = planner.search_parts() if setup.indexer is not None else []
     snapshot = {"structure": marshal.dumps(structure), "terms": marshal.dumps(terms),
                 "search": marshal.dumps(search_snapshot(parts, archive, views)),
-                "left_out": marshal.dumps([tuple(item) for item in collected.left_out])}
+                "left_out": marshal.dumps([tuple(item) for item in collected.left_out]),
+                "images": marshal.dumps(planned_images.pictures), "image_files": marshal.dumps(planned_images.files)}
     timings("plan")
     return Plan(outputs, len(pages), terms, related, min(dues).isoformat() if dues else "", views, parts,
                 archive.articles, snapshot, parsed=collected.parsed, left_out=collected.left_out,

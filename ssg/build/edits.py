@@ -23,6 +23,7 @@ import ast
 import marshal
 
 from ssg.content.article import Article, article_to_json, row_fingerprint
+from ssg.outputs.images import fingerprint
 from ssg.outputs.kinds import Output, make_globals
 from ssg.problems import Problems
 from ssg.content.collect import parsed_stat, read_article, status
@@ -49,7 +50,7 @@ def _placement(a: Article) -> tuple:
     """What of an article other outputs hold or depend on besides its fingerprint: where it is
     listed and linked, under which headline and URL, and what makes its related stories."""
     return (a.title, a.date, a.updated, a.section, a.section_slug, a.slug, a.draft, a.tags, a.authors, a.terms,
-            a.url, a.aliases, a.corrections, a.publish_at, a.expires)
+            a.url, a.aliases, a.corrections, a.publish_at, a.expires, a.image, a.image_focus, a.body_images)
 
 
 def _published(a: Article, options, now) -> str | None:
@@ -62,7 +63,7 @@ def plan_edit(setup, state: BuildState, changed: list[str], listing: dict[str, t
     the whole site is planned)."""
     if not changed or len(changed) > MAX_EDITED:
         return None
-    snapshot = {name: state.blob(name) for name in ("structure", "terms", "search")}
+    snapshot = {name: state.blob(name) for name in ("structure", "terms", "search", "images")}
     if any(data is None for data in snapshot.values()):
         return None
     old = state.rows(changed)
@@ -70,8 +71,9 @@ def plan_edit(setup, state: BuildState, changed: list[str], listing: dict[str, t
     if parsed is None:
         return None
     structure, terms = marshal.loads(snapshot["structure"]), marshal.loads(snapshot["terms"])
-    new_fps = {r: _shown_fp(fp, terms.get(r)) for r, (_, _, fp, _) in parsed.items()}
-    views = Views(make_globals(setup.config, setup.urls, structure))
+    pictures = marshal.loads(snapshot["images"])
+    new_fps = {r: fingerprint(_shown_fp(fp, terms.get(r)), pictures.get(r)) for r, (_, _, fp, _) in parsed.items()}
+    views = Views(make_globals(setup.config, setup.urls, structure), pictures)
     parts = _search_parts(setup, snapshot["search"], parsed, views)
     if parts is None:
         return None
@@ -80,7 +82,7 @@ def plan_edit(setup, state: BuildState, changed: list[str], listing: dict[str, t
     stored = state.rows(shown - set(parsed))
     if len(stored) != len(shown - set(parsed)):
         return None
-    fps = {r: _shown_fp(fp, terms.get(r)) for r, (_, fp, _) in stored.items()}
+    fps = {r: fingerprint(_shown_fp(fp, terms.get(r)), pictures.get(r)) for r, (_, fp, _) in stored.items()}
     fps.update(new_fps)
     articles = {r: a for r, (_, _, a) in stored.items()}
     articles.update((r, entry[1]) for r, entry in parsed.items())

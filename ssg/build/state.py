@@ -31,7 +31,7 @@ from ssg.content.article import Article, article_from_row
 from ssg.publish.writer import BuildLock
 from ssg.problems import Problems
 
-SCHEMA = "ssg-state-6"  # 6: articles' url, aliases, corrections, publish_at, expires; 5: the dependency index
+SCHEMA = "ssg-state-7"  # 7: image_focus, body_images; 6: url, aliases, corrections, publish_at, expires; 5: the dependency index
 
 
 def state_path(site: Path, output_dir: str) -> Path:

@@ -259,6 +259,9 @@ class Article:
     corrections: tuple[tuple[str, str], ...] = ()
     publish_at: dt.datetime | None = None  # front matter `publish_at`: an embargo, not published before
     expires: dt.datetime | None = None  # front matter `expires`: taken down (a gone page) from then on
+    # Front matter `image_focus`: the point (x, y, 0 to 1 from the top left) that crops keep in view.
+    image_focus: tuple[float, float] | None = None
+    body_images: tuple[str, ...] = ()  # the images of the Markdown body, as written (![alt](ref))
 
     @property
     def modified(self) -> dt.datetime:
@@ -329,7 +332,8 @@ def article_to_json(a: Article) -> str:
         [a.relpath, a.title, a.date.isoformat(), a.section, a.section_slug, a.slug, a.summary,
          a.body_hash, a.draft, a.source, extra, a.tags, a.authors, a.updated.isoformat() if a.updated else None,
          a.image, a.words, a.terms, a.image_alt, a.image_caption, a.url, a.aliases, a.corrections,
-         a.publish_at.isoformat() if a.publish_at else None, a.expires.isoformat() if a.expires else None],
+         a.publish_at.isoformat() if a.publish_at else None, a.expires.isoformat() if a.expires else None,
+         a.image_focus, a.body_images],
         ensure_ascii=False, separators=(",", ":"),
     )
 
@@ -343,12 +347,12 @@ _new, _set_dict, _from_iso, _intern = object.__new__, object.__setattr__, dt.dat
 
 def article_from_row(row: list) -> Article:
     """The article of a stored row (``article_to_json``). Made without the dataclass's
-    ``__init__`` (a frozen one sets each of the 24 fields through ``object.__setattr__``): an
+    ``__init__`` (a frozen one sets each of the 26 fields through ``object.__setattr__``): an
     incremental build loads every article of the archive, and this is ~40% faster.
     ``tests/test_content.py`` checks that every field is set, as the constructor would."""
     (relpath, title, date, section, section_slug, slug, summary, bhash, draft, source, (tagged, extra),
      tags, authors, updated, image, words, terms, image_alt, image_caption, url, aliases, corrections, publish_at,
-     expires) = row
+     expires, image_focus, body_images) = row
     article = _new(Article)
     _set_dict(article, "__dict__", {
         "relpath": relpath, "title": title, "date": _from_iso(date), "section": section,
@@ -361,6 +365,7 @@ def article_from_row(row: list) -> Article:
         "terms": tuple(map(_intern, terms)), "image_alt": image_alt, "image_caption": image_caption,
         "url": url, "aliases": tuple(aliases), "corrections": tuple(map(tuple, corrections)),
         "publish_at": _from_iso(publish_at) if publish_at else None, "expires": _from_iso(expires) if expires else None,
+        "image_focus": tuple(image_focus) if image_focus else None, "body_images": tuple(body_images),
     })
     return article
 
@@ -372,7 +377,7 @@ def row_fingerprint(row: str) -> str:
 
 
 KNOWN_KEYS = {"title", "date", "section", "slug", "summary", "source", "draft", "tags", "authors", "updated", "image",
-              "image_alt", "image_caption", "url", "aliases", "corrections", "publish_at", "expires", SEED_HASH,
+              "image_alt", "image_caption", "url", "aliases", "corrections", "publish_at", "expires", "image_focus", SEED_HASH,
               IMPORT_HASH}
 
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import datetime as dt
 import functools
 import os
+import re
 from pathlib import Path
 
 from ssg.content import article as cf
@@ -132,6 +133,11 @@ def _line_of(text: str, key: str) -> int | None:
         if line == "---":
             break
     return None
+
+
+# A Markdown image: ![alt](ref) or ![alt](<ref> "title"); refs with spaces need the <…> form.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")  # a URL elsewhere, not a file of the site
+_MD_IMAGE = re.compile(r'!\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^\s)]+))(?:\s+"[^"\n]*")?\s*\)')
 
 
 class _Document(NamedTuple):
@@ -283,6 +289,35 @@ class _Checker:
             out.append((when.isoformat(), " ".join(text.split())))
         return tuple(sorted(out, key=lambda c: dt.datetime.fromisoformat(c[0])))
 
+    def focus(self) -> tuple[float, float] | None:
+        """``image_focus: [x, y]``: the point crops keep in view, each 0 to 1 (0, 0: top left)."""
+        value = self.doc.meta.get("image_focus")
+        if value is None:
+            return None
+        if (isinstance(value, list) and len(value) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in value)):
+            return float(value[0]), float(value[1])
+        self.warning(f"image_focus: expected [x, y], each 0 to 1 (0.5 the middle), got {_kind(value)}; the centre "
+                     "is used", "image_focus")
+        return None
+
+    def body_images(self) -> tuple[str, ...]:
+        """The images of the Markdown body (``![alt](ref)``), each once, in order; one without
+        alt text is a warning with its line."""
+        body = self.doc.body
+        if "![" not in body:
+            return ()
+        first = self.doc.text.count("\n", 0, len(self.doc.text) - len(body)) + 1  # the body's first line
+        refs = []
+        for m in _MD_IMAGE.finditer(body):
+            ref = m.group(2) or m.group(3)
+            if not m.group(1).strip() and not _URL.match(ref):
+                line = first + body.count("\n", 0, m.start())
+                self.problems.warning(self.shown, f"image {ref} has no alt text: describe it between the brackets, "
+                                                  f"![what it shows]({ref})", line)
+            refs.append(ref)
+        return tuple(dict.fromkeys(refs))
+
     def names(self, key: str) -> tuple[str, ...]:
         value = self.doc.meta.get(key)
         if value is None:
@@ -333,6 +368,10 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     if image is not None and not isinstance(image, str):
         check.error(f"image: expected a URL or path, got {_kind(image)}", "image")
     image_alt, image_caption = check.caption("image_alt"), check.caption("image_caption")
+    if isinstance(image, str) and image.strip() and image_alt is None and not _URL.match(image.strip()):
+        check.warning("image: no image_alt: describe the picture for readers who cannot see it "
+                      "(image_alt: what it shows)", "image")
+    image_focus, body_images = check.focus(), check.body_images()
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         check.error(f"draft: expected true or false, got {_kind(draft)}", "draft")
@@ -372,6 +411,8 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
         corrections=corrections,
         publish_at=publish_at,
         expires=expires,
+        image_focus=image_focus,
+        body_images=body_images,
     ), body
 
 

@@ -279,6 +279,27 @@ class Planner:
                                    f"corrections feed ({fmt})"))
         return out
 
+    def cards(self) -> list[Output]:
+        """A generated share card (``images/card.py``) for every article with no picture of its
+        own (its picture's card crop serves otherwise; a remote image is its own card): its
+        arg is all it shows (headline, section, site name, the theme's card style)."""
+        if not self.config.images.cards:
+            return []
+        from ssg.outputs.images import card_path, is_remote
+
+        out, pictures, (fonts, style) = [], self.views.pictures, self.card_look
+        for a in self.archive.articles.values():
+            pics = pictures.get(a.relpath)
+            if (pics and pics[0]) or (a.image and is_remote(a.image)):
+                continue
+            path = card_path(self.views.article_path(a))
+            out.append(self.output(None, Urls.output_file(path), "card",
+                                   (a.title, self.g.links[a.section_slug].name, self.config.title, style, fonts), (),
+                                   f"share card of {self.config.content_dir.rstrip('/')}/{a.relpath}"))
+        return out
+
+    card_look: tuple = ("", ())  # (the theme's fonts folder or "", its card colours or ()): card_look()
+
     _search_parts = None
 
     def search_parts(self):
@@ -465,7 +486,13 @@ class Maker:
         if html is None:
             from ssg.outputs.feeds import absolutize
 
-            html = self._feed_html[a.relpath] = absolutize(self.html(a), self.urls.absolute(self.views.article_path(a)))
+            body = self.html(a)
+            pics = self.views.pictures.get(a.relpath)
+            if pics and pics[1]:
+                from ssg.outputs.images import Picture, rewrite_feed_body
+
+                body = rewrite_feed_body(body, {ref: Picture(*p) for ref, p in pics[1].items()}, self.urls.url)
+            html = self._feed_html[a.relpath] = absolutize(body, self.urls.absolute(self.views.article_path(a)))
         return html
 
     def make(self, o: Output) -> bytes | None:
@@ -480,7 +507,13 @@ def _article(m: Maker, o: Output, shown: Shown) -> bytes | None:
     relpath, older, newer, related = o.arg
     v = m.views
     a = shown(relpath)
-    view = v.article(shown, a, m.html(a), prev=older, next=newer, related=v.related_links(related))
+    body = m.html(a)
+    pics = v.pictures.get(relpath)
+    if pics and pics[1]:  # its body's local pictures, with their variants
+        from ssg.outputs.images import Picture, rewrite_body
+
+        body = rewrite_body(body, {ref: Picture(*p) for ref, p in pics[1].items()}, m.urls.url)
+    view = v.article(shown, a, body, prev=older, next=newer, related=v.related_links(related))
     description = a.summary or m.config.description
     page = v.page("article", a.title, o.path, description, m.g.links[a.section_slug].feeds + m.g.site.feeds,
                   **v.article_meta(a, view, o.path, description))
@@ -608,7 +641,7 @@ def _json_feed(m: Maker, o: Output, shown: Shown) -> bytes:
         authors = tuple((name, urls.absolute(urls.term_path("authors", term_slug(name))) if linked else None)
                         for name in shown.term_names(a, "authors"))
         item = feeds.JsonItem(urls.absolute(m.views.article_path(a)), m.feed_html(a) if c.feeds.full_content else "",
-                              shown.term_names(a, "tags"), authors, absolute_url(urls, a.image) if a.image else None)
+                              shown.term_names(a, "tags"), authors, _image_of(m, shown, a))
         items.append(feeds.json_item(a, item))
     return feeds.json_feed(title=title, description=description, language=c.language, home_url=urls.absolute(home),
                            feed_url=urls.absolute(path), items=items, hub=c.feeds.websub_hub)
@@ -631,6 +664,15 @@ def _feed_archive(m: Maker, o: Output, shown: Shown) -> bytes:
         author=c.title, home_url=urls.absolute(home), self_url=urls.absolute(urls.month_feed_path(year, month)),
         current_url=urls.absolute("/atom.xml"), prev_url=urls.absolute(urls.month_feed_path(*older)) if older else None,
         next_url=urls.absolute(urls.month_feed_path(*newer)) if newer else None, articles=entries, full_content=full)
+
+
+def _image_of(m: Maker, shown: Shown, a: Article) -> str | None:
+    """An article's picture as an absolute URL (its largest variant when it is processed; a
+    remote image as it is), or None."""
+    image = m.views.teaser(shown, a.relpath).image
+    if image is None:
+        return None
+    return m.urls.origin + image if image.startswith("/") else image
 
 
 def _sitemap(m: Maker, o: Output, shown: Shown) -> bytes:
@@ -706,6 +748,47 @@ def _corrections_feed(m: Maker, o: Output, shown: Shown) -> bytes:
     return rss if fmt == "rss" else atom
 
 
+def card_look(theme) -> tuple[str, tuple]:
+    """How the theme sets share cards: the first ``fonts/`` of its chain ("" for ssg's), and the
+    colours of ``[card]`` in its theme.toml (``background``, ``foreground``, ``accent``; () for
+    the default theme's)."""
+    import tomllib
+
+    from ssg.images.card import CardStyle
+
+    fonts = next((str(d / "fonts") for d in theme.chain if (d / "fonts").is_dir()), "")
+    colours: dict = {}
+    for d in reversed(theme.chain):  # a child's over its parent's
+        try:
+            colours.update(tomllib.loads((d / "theme.toml").read_text(encoding="utf-8")).get("card", {}))
+        except (OSError, ValueError):
+            pass
+    from PIL import ImageColor
+
+    def colour(value) -> bool:
+        try:
+            ImageColor.getrgb(str(value))
+            return True
+        except ValueError:
+            return False
+
+    style = CardStyle(**{k: str(v) for k, v in colours.items() if k in CardStyle._fields and colour(v)})
+    return fonts, tuple(style)
+
+
+def _card(m: Maker, o: Output, shown: Shown) -> bytes:
+    from ssg.images.card import CardStyle, render_card
+
+    title, section, site, style, fonts = o.arg
+    return render_card(headline=title, section=section, site_name=site, style=CardStyle(*style),
+                       fonts=Path(fonts) if fonts else None)
+
+
+def _image(m: Maker, o: Output, shown: Shown) -> bytes:
+    """A variant of a processed picture, from the image cache (``outputs/images.py``)."""
+    return Path(o.arg).read_bytes()
+
+
 def _static(m: Maker, o: Output, shown: Shown) -> bytes:
     return Path(o.arg).read_bytes()
 
@@ -716,7 +799,7 @@ MAKERS: dict[str, Callable[[Maker, Output, Shown], bytes | None]] = {
     "feed archive": _feed_archive,
     "sitemap": _sitemap,
     "sitemap index": _sitemap_index, "redirect": _redirect, "gone": _gone, "redirects": _redirects,
-    "corrections": _corrections, "corrections feed": _corrections_feed, "news sitemap": _news_sitemap, "robots": _robots, "static": _static,
+    "corrections": _corrections, "corrections feed": _corrections_feed, "card": _card, "image": _image, "news sitemap": _news_sitemap, "robots": _robots, "static": _static,
 }
 
 # The templates each kind renders: a template that fails makes its outputs fail.

@@ -22,7 +22,7 @@ from ssg.problems import Problem, SsgError
 from ssg.render import theme as themes
 
 THEMES = "themes"
-PARTS = ("templates", "static")  # folders copied; and theme.toml
+PARTS = ("templates", "static", "fonts")  # folders copied (fonts: the share cards'); and theme.toml
 
 
 class Copied(NamedTuple):
@@ -88,7 +88,7 @@ def _destination(site: Path, to: str | None, name: str) -> Path:
 
 
 def _files(source: Path) -> list[tuple[str, Path]]:
-    """(path relative to the theme folder, file) of what is copied: templates/, static/ and
+    """(path relative to the theme folder, file) of what is copied: templates/, static/, fonts/ and
     theme.toml, in name order, hidden files left out."""
     roots = (real(source),)
     found = [(f"{part}/{rel}", Path(entry.path)) for part in PARTS for rel, entry in walk_files(source / part, roots)]

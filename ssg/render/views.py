@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from ssg.render import metadata
+from ssg.outputs import images
 from ssg.config import Config
 from ssg.content.article import Article
 from ssg.render.metadata import Crumb, MetaTag
@@ -160,6 +161,12 @@ class ArticleView(NamedTuple):
     # Front matter `corrections`, oldest first; `modified`: the latest of date, updated and corrections.
     corrections: tuple[CorrectionView, ...] = ()
     modified_iso: str = ""
+    # Its own picture processed (outputs/images.py): `picture` for the page (<picture> with
+    # srcset), `thumb` cropped for teasers; None for a remote image or none. `card_url`: the
+    # absolute URL of its share card (its picture's crop, or the generated card), or None.
+    picture: Any = None
+    thumb: Any = None
+    card_url: str | None = None
 
 
 class PageLink(NamedTuple):
@@ -321,8 +328,10 @@ class Views:
     Views of one article (a teaser, a related link) are made once and reused by every output
     that shows it: each output asks through its own ``Shown`` first."""
 
-    def __init__(self, g: Globals):
+    def __init__(self, g: Globals, pictures: dict | None = None):
         self.g, self.config, self.urls, self.site = g, g.config, g.urls, g.site
+        # relpath -> (lead picture or None, {body reference: picture}): outputs/images.py
+        self.pictures = pictures or {}
         news = g.config.news
         self.publisher = metadata.publisher(
             news.publisher or g.config.title, g.urls.absolute("/"),
@@ -355,7 +364,24 @@ class Views:
                 next: tuple[str, str] | None = None, related: tuple[RelatedLink, ...] = ()) -> ArticleView:
         """``prev``/``next``: the (headline, site path) of its older and newer neighbours."""
         url = self.urls.url
-        image_url = metadata.absolute_url(self.urls, a.image) if a.image else None
+        picture = thumb = card_url = image = image_url = None
+        pics = self.pictures.get(a.relpath)
+        lead = images.Picture(*pics[0]) if pics and pics[0] else None
+        if lead is not None:
+            picture = images.picture_view(lead, "full", url, images.ARTICLE_SIZES)
+            thumb = images.picture_view(lead, "thumb", url, images.THUMB_SIZES)
+            card = images.card_variant(lead)
+            image = picture.src if picture else None
+            card_url = self.urls.absolute(card) if card else None
+            image_url = card_url or (self._origin + image if image else None)
+        elif a.image and images.is_remote(a.image) and not self.config.images.fetch_remote:  # as it is
+            image_url = metadata.absolute_url(self.urls, a.image)
+            image = self._image_src(a.image, image_url)
+        elif a.image and images.is_remote(a.image):  # fetched but unusable: as it is
+            image_url = metadata.absolute_url(self.urls, a.image)
+            image = self._image_src(a.image, image_url)
+        elif self.config.images.cards:
+            card_url = image_url = self.urls.absolute(images.card_path(self.article_path(a)))
         return ArticleView(
             title=a.title,
             url=url(self.article_path(a)),
@@ -376,7 +402,7 @@ class Views:
             words=a.words,
             reading_minutes=max(1, -(-a.words // self._wpm)),  # metadata.reading_minutes, inlined: every teaser
             image_url=image_url,
-            image=self._image_src(a.image, image_url) if image_url else None,
+            image=image,
             image_alt=a.image_alt,
             image_caption=a.image_caption,
             tags=self.term_links("tags", shown.term_names(a, "tags")) if a.tags else (),
@@ -384,6 +410,9 @@ class Views:
             related=related,
             corrections=tuple(corrections(a)) if a.corrections else (),
             modified_iso=a.modified.isoformat(),
+            picture=picture,
+            thumb=thumb,
+            card_url=card_url,
         )
 
     def _image_src(self, ref: str, absolute: str) -> str:

@@ -871,7 +871,7 @@ IMAGE_TEMPLATE = ("{% for name in ['image', 'image_url', 'image_alt', 'image_cap
 
 def test_image_alt_and_caption_reach_the_page_through_builds_of_every_kind(tmp_path):
     files = {"content/world/w1.md": article("With a picture", "2024-05-01T08:00:00+00:00", "World", "Body.", slug="w1",
-                                            extra='image: img/harbour one.jpg\nimage_alt: "Boats <moored> & a crane"\n'
+                                            extra='image: https://cdn.example.org/img/harbour one.jpg\nimage_alt: "Boats <moored> & a crane"\n'
                                                   'image_caption: "Photo: A. Reporter"'),
              "content/world/w2.md": article("Other", "2024-05-02T08:00:00+00:00", "World", "Body.", slug="w2",
                                             extra="image: https://cdn.example.net/x.jpg\nimage_alt: 5\nimage_caption: [a]")}
@@ -882,8 +882,8 @@ def test_image_alt_and_caption_reach_the_page_through_builds_of_every_kind(tmp_p
         ("content/world/w2.md", 7, "image_alt: expected text, got 5; ignored"),
         ("content/world/w2.md", 8, "image_caption: expected text, got a list; ignored")]
     one = page(site, "world/w1/index.html")
-    assert "<p>image=[/news/img/harbour%20one.jpg]</p>" in one
-    assert "<p>image_url=[https://example.org/news/img/harbour%20one.jpg]</p>" in one
+    assert "<p>image=[https://cdn.example.org/img/harbour%20one.jpg]</p>" in one
+    assert "<p>image_url=[https://cdn.example.org/img/harbour%20one.jpg]</p>" in one
     assert "<p>image_alt=[Boats &lt;moored&gt; &amp; a crane]</p><p>image_caption=[Photo: A. Reporter]</p>" in one
     two = page(site, "world/w2/index.html")
     assert "<p>image=[https://cdn.example.net/x.jpg]</p>" in two and "<p>image_alt=[None]</p><p>image_caption=[None]" in two

@@ -52,7 +52,7 @@ STORM = (
     'summary: "Waves\\x0cand wind\\x7f"\n'
     'tags: ["Wea\\x1bther", "Flo\\x7fods"]\n'
     'authors: ["Jane\\x08 Doe"]\n'
-    'image: "img/storm\\x01.jpg"\n'
+    'image: "https://cdn.example.org/img/storm\\x01.jpg"\n'
     "slug: storm\n"
     "---\n"
     "\n"
@@ -139,7 +139,7 @@ def test_json_ld_parses_and_holds_the_clean_text(built):
     assert ld["articleSection"] == "World"
     assert ld["keywords"] == ["Weather", "Floods"]
     assert ld["author"] == [{"@type": "Person", "name": "Jane Doe"}]
-    assert ld["image"] == ["https://example.org/news/img/storm.jpg"]
+    assert ld["image"] == ["https://cdn.example.org/img/storm.jpg"]
 
 
 def test_feeds_parse_and_hold_the_clean_text(built):

@@ -55,7 +55,7 @@ slug: storm
 summary: {json.dumps(STORM_SUMMARY)}
 tags: ["Tag <b>t</b>"]
 authors: ["O'Hara", "Author & <Sons>"]
-image: img/storm photo.jpg
+image: https://cdn.example.org/img/storm photo.jpg
 ---
 
 Read [the other story](../one/) and <b>this</b>.
@@ -231,7 +231,7 @@ def test_every_json_text_field_is_what_was_typed(site):
     storm, one, two = feed["items"]
     assert storm["title"] == STORM and storm["summary"] == STORM_SUMMARY
     assert storm["url"] == BASE + "section-em-x-em-y/storm/"
-    assert storm["image"] == BASE + "img/storm%20photo.jpg"
+    assert storm["image"] == "https://cdn.example.org/img/storm%20photo.jpg"
     assert storm["date_published"] == "2024-05-03T09:30:00+02:00" and storm["date_modified"] == "2024-05-04T10:00:00+02:00"
     assert storm["authors"] == [{"name": "O'Hara", "url": BASE + "authors/ohara/"},
                                 {"name": "Author & <Sons>", "url": BASE + "authors/author-sons/"}]

@@ -34,7 +34,7 @@ def doc(title: str, date: str, section: str, tags: str, authors: str, extra: str
 
 FILES = {
     "content/world/a.md": doc("A <story> & more", "2024-05-02T08:00:00+01:00", "World", "Storms, Coast", "Ann Lee",
-                              "updated: 2024-05-03T09:00:00+01:00\nimage: img/a.jpg\n"),
+                              "updated: 2024-05-03T09:00:00+01:00\nimage: https://cdn.example.org/img/a.jpg\nimage_alt: A\n"),
     "content/world/b.md": doc("B", "2024-04-01T08:00:00Z", "World", "Storms", "Bo", ""),
     "content/business/c.md": doc("C", "2023-12-31T23:59:59-05:00", "Business", "Markets", "Ann Lee, Bo", ""),
 }

@@ -24,7 +24,7 @@ from sitekit import build, make_site, page, tree
 
 # Everything that could end or derail a <script> element or a JSON string.
 HOSTILE = 'Evil </script><!-- "quote\' & \u2028 \u2029 <b>bold</b> </SCRIPT > {{ x }} end'
-BASE_TOML = 'title = "Daily & Co"\ndescription = "All the news."\nbase_url = "https://example.org/news/"\n'
+BASE_TOML = 'title = "Daily & Co"\ndescription = "All the news."\nbase_url = "https://example.org/news/"\n[images]\ncards = false\n'
 
 
 def story(title: str, date: str, section: str = "World", body: str = "Body text here.", **meta) -> str:
@@ -117,7 +117,7 @@ def site(tmp_path) -> Path:
         "content/world/hostile.md": story(
             HOSTILE, "2024-05-31T10:00:00+00:00", "World", " ".join(["word"] * 250),
             slug="hostile", summary=f"Summary {HOSTILE}", updated="2024-06-01T09:30:00+00:00",
-            tags=["Politics </script>", "A&B"], authors=["Jane <Doe>", "Ann </script><!-- Lee"], image="/img/storm photo.jpg"),
+            tags=["Politics </script>", "A&B"], authors=["Jane <Doe>", "Ann </script><!-- Lee"], image="https://cdn.example.org/img/storm photo.jpg"),
         "content/world/older.md": story("Older story", "2024-05-20T08:00:00+00:00", "World", "Short.", slug="older"),
         "content/world/newer.md": story("Newer story", "2024-06-01T08:00:00+00:00", "World", "Newer body.", slug="newer",
                                         image="https://cdn.example.com/a.jpg?w=1&h=2"),
@@ -146,7 +146,7 @@ def test_news_article_json_ld_equals_front_matter_whatever_the_headline(site):
     assert ld["wordCount"] == 250
     assert ld["inLanguage"] == "en"
     assert ld["url"] == url and ld["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
-    assert ld["image"] == ["https://example.org/news/img/storm%20photo.jpg"]
+    assert ld["image"] == ["https://cdn.example.org/img/storm%20photo.jpg"]
     assert ld["author"] == [{"@type": "Person", "name": "Jane <Doe>"}, {"@type": "Person", "name": "Ann </script><!-- Lee"}]
     assert ld["publisher"] == {"@type": "Organization", "name": "Daily Publisher </script>", "url": "https://example.org/news/",
                                "logo": {"@type": "ImageObject", "url": "https://example.org/news/img/logo.png"}}
@@ -201,7 +201,7 @@ def test_open_graph_and_twitter_tags_on_an_article(site):
     assert m.prop("og:description") == f"Summary {HOSTILE}"
     assert m.prop("og:url") == url
     assert m.prop("og:site_name") == "Daily & Co"
-    assert m.prop("og:image") == "https://example.org/news/img/storm%20photo.jpg"
+    assert m.prop("og:image") == "https://cdn.example.org/img/storm%20photo.jpg"
     assert m.prop("article:published_time") == "2024-05-31T10:00:00+00:00"
     assert m.prop("article:modified_time") == "2024-06-01T09:30:00+00:00"
     assert m.prop("article:section") == "World"
