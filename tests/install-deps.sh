@@ -3,6 +3,7 @@
 #   - the package with its test extra (pytest, hypothesis, playwright's Python API);
 #   - Debian's Chromium for the live-reload browser test (never a browser downloaded by playwright);
 #   - Debian's rsync and git for the deploy tests;
+#   - Debian's libfribidi0, which Pillow's raqm layout loads to set Arabic and Hebrew share cards;
 #   - the external checkers in ../shared/tools when that folder is beside the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,12 @@ if ! command -v rsync >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
   echo "install-deps: apt-get install rsync git" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rsync git >/dev/null
+fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libfribidi\.so\.0'; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: apt-get install libfribidi0" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libfribidi0 >/dev/null
 fi
 if [ -x ../shared/tools/install.sh ]; then
   ../shared/tools/install.sh
