@@ -357,12 +357,28 @@ def _not_ours(output: Path, marked, recorded: bool, options: BuildOptions, probl
 
 
 def _files(folders: list[Path]) -> list[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every file below ``folders`` (symbolic links followed, as
+    ``rglob`` did), in path order: with ``os.walk`` and ``os.stat``, as a static/ may hold
+    thousands of pictures and a no-op build looks at each."""
     out = []
+    stat = os.stat
     for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                st = path.stat()
-                out.append((str(path), st.st_size, st.st_mtime_ns))
+        found, seen = [], set()
+        for root, dirs, names in os.walk(folder, followlinks=True):
+            st = stat(root)
+            if (st.st_dev, st.st_ino) in seen:  # a link back to a folder walked already
+                dirs[:] = []
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            for name in names:
+                path = os.path.join(root, name)
+                try:
+                    st = stat(path)
+                except OSError:
+                    continue
+                if st.st_mode & 0o170000 == 0o100000:  # a regular file
+                    found.append((path, st.st_size, st.st_mtime_ns))
+        out += sorted(found)
     return out
 
 
@@ -381,12 +397,13 @@ def scan_input(setup: Setup, problems: Problems, state: BuildState | None = None
     fresh = fresh_theme or any(m >= racy for _, m in listing.values())
     o = setup.options
     settings = digest(__version__, repr(setup.config), setup.urls.base_url, o.drafts, o.future, theme_files,
-                      setup.indexer, o.at.isoformat() if o.at else None, o.record_urls, _image_stats(state))
+                      setup.indexer, o.at.isoformat() if o.at else None, o.record_urls,
+                      _image_stats(state, tuple(str(d) + os.sep for d in setup.theme.static_dirs(setup.site))))
     return Scanned(listing, theme_files, racy, fresh, fresh_theme, settings,
                    registry_stat(setup.site / setup.config.redirects.file))
 
 
-def _image_stats(state: BuildState | None) -> list:
+def _image_stats(state: BuildState | None, skip: tuple[str, ...] = ()) -> list:
     """The stats of the image files the last build used or looked for (``outputs.images``): a
     changed, added or deleted picture plans the site again."""
     data = state.blob("image_files") if state is not None else None
@@ -394,6 +411,8 @@ def _image_stats(state: BuildState | None) -> list:
         return []
     out = []
     for name in marshal.loads(data):
+        if name.startswith(skip):
+            continue  # (below static/: among the theme files already)
         try:
             st = os.stat(name)
             out.append((name, st.st_size, st.st_mtime_ns))
@@ -548,16 +567,18 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     terms, fps = display_terms(config, archive, collected.fps)
     from ssg.outputs import images
 
+    hashes = images.Index(state.path.parent / "images")  # SHA-256 of pictures and static files, by stat
     planned_images = images.plan_images(setup.site, config, archive, setup.content_root,
                                         setup.theme.static_dirs(setup.site), problems, setup.jobs,
-                                        state.path.parent / "images")
+                                        state.path.parent / "images", hashes)
     if planned_images.pictures:
         fps = {**fps, **{r: images.fingerprint(fps[r], e) for r, e in planned_images.pictures.items()}}
     timings(f"images ({planned_images.processed} processed)")
     # Static files first: their published (fingerprinted) names are in every page (asset()).
     roots = lambda folder: (real(setup.site),) if folder.parent == setup.site else (real(setup.site), real(folder.parent))
     static = plan_static([(f, roots(f)) for f in setup.theme.static_dirs(setup.site)], problems,
-                         lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)))
+                         lambda f, r: walk_files(f, r, problems, _shown(setup.site, f)), hashes.sha)
+    hashes.save()
     assets = published_names(static)
     key = global_key(__version__, config, setup.urls, _templates_key(setup), archive, assets)
     structure = structure_of(archive, key, assets)
@@ -566,7 +587,8 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     planner = Planner(g, archive, fps, related.links, views)
     from ssg.outputs.kinds import card_look
 
-    planner.card_look = card_look(setup.theme)
+    if config.images.cards:
+        planner.card_look = card_look(setup.theme)
     pages = planner.pages()
     news = sitemap.news_selection(archive.articles.values(), setup.now) if config.news.news_sitemap else None
     outputs = pages + planner.feeds() + planner.site_files(pages, news) + static + planned_images.outputs

@@ -26,6 +26,8 @@ import hashlib
 import json
 import marshal
 import os
+import re
+import time
 import urllib.parse
 from html import escape, unescape
 from pathlib import Path
@@ -34,7 +36,7 @@ from typing import NamedTuple
 from ssg.keys import digest
 
 IMAGE_DIR = "img"  # public/img/<id>/<variant>
-_SCHEME = __import__("re").compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")  # https:, data:, javascript:, //host
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")  # https:, data:, javascript:, //host
 MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif", "gif": "image/gif",
         "svg": "image/svg+xml"}
 
@@ -99,9 +101,10 @@ class Index:
     def __init__(self, cache: Path):
         self.cache, self.file = cache, cache / "index"
         try:
-            self.known = marshal.loads(self.file.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            self.known = {}
+            data = marshal.loads(self.file.read_bytes())
+            self.known, self.manifests = data["files"], data["pictures"]
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            self.known, self.manifests = {}, {}  # file -> (size, mtime_ns, sha); id -> variants
         self.changed = False
 
     def sha(self, path: Path) -> str:
@@ -114,15 +117,18 @@ class Index:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
-        self.known[key] = (st.st_size, st.st_mtime_ns, h.hexdigest())
-        self.changed = True
+        # A file modified within the last 2 s may change again within its mtime's tick, unseen
+        # by its stat (git's "racy" files): its hash is not remembered.
+        if st.st_mtime_ns < time.time_ns() - 2_000_000_000:
+            self.known[key] = (st.st_size, st.st_mtime_ns, h.hexdigest())
+            self.changed = True
         return h.hexdigest()
 
     def save(self) -> None:
         if self.changed:
             self.cache.mkdir(parents=True, exist_ok=True)
             tmp = self.file.with_name(".index.tmp")
-            tmp.write_bytes(marshal.dumps(self.known))
+            tmp.write_bytes(marshal.dumps({"files": self.known, "pictures": self.manifests}))
             os.replace(tmp, self.file)
 
 
@@ -142,10 +148,23 @@ def _process_one(job) -> tuple[str, list | str]:
         manifest = f"cannot be processed: {type(exc).__name__}: {exc}"
         folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / ".manifest.tmp"
-    tmp.write_text(json.dumps({"variants": manifest} if isinstance(manifest, list) else {"problem": manifest}),
-                   encoding="utf-8")
+    record = {"source": str(path), "settings": list(settings), "focus": list(focus)}
+    record.update({"variants": manifest} if isinstance(manifest, list) else {"problem": manifest})
+    tmp.write_text(json.dumps(record), encoding="utf-8")
     os.replace(tmp, folder / "manifest.json")
     return image_id, manifest
+
+
+def remake(folder: Path) -> None:
+    """A picture's cache folder made again from its source (``source`` in its manifest)."""
+    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    _process_one((folder.name, data["source"], tuple_settings(data["settings"]), tuple(data["focus"]), str(folder)))
+
+
+def tuple_settings(values):
+    from ssg.images.process import Settings
+
+    return Settings(*[tuple(v) if isinstance(v, list) else v for v in values])
 
 
 class Prepared(NamedTuple):
@@ -154,11 +173,18 @@ class Prepared(NamedTuple):
     processed: int  # sources processed by this build (cache misses)
 
 
-def prepare(jobs_wanted: list[tuple[str, Path, tuple[float, float]]], settings, cache: Path, jobs: int) -> Prepared:
-    """Every (id, source, focus) processed, from the cache where it is there already; the
-    misses in worker processes, one source per task."""
+def prepare(jobs_wanted: list[tuple[str, Path, tuple[float, float]]], settings, cache: Path, jobs: int,
+            index: Index | None = None) -> Prepared:
+    """Every (id, source, focus) processed, from the cache where it is there already (its
+    manifest remembered in ``index``, else read from its folder); the misses in worker
+    processes, one source per task."""
     pictures, problems, todo = {}, {}, []
+    known = index.manifests if index is not None else {}
     for image_id, path, focus in jobs_wanted:
+        hit = known.get(image_id)
+        if hit is not None:
+            pictures[image_id] = _picture(image_id, hit)
+            continue
         folder = cache / image_id
         try:
             data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -167,10 +193,8 @@ def prepare(jobs_wanted: list[tuple[str, Path, tuple[float, float]]], settings, 
             continue
         if "problem" in data:
             problems[image_id] = data["problem"]
-        elif all((folder / v[4]).is_file() for v in data["variants"]):
+        else:  # (a variant deleted from the cache by hand is made again when it is needed: _image)
             pictures[image_id] = _picture(image_id, data["variants"])
-        else:
-            todo.append((image_id, str(path), settings, focus, str(folder)))
     if todo:
         if jobs > 1 and len(todo) > 1:
             from ssg.parallel import fan_out
@@ -317,7 +341,7 @@ class Planned(NamedTuple):
 
 
 def plan_images(site: Path, config, archive, content_root: Path, static_dirs: list[Path], problems, jobs: int,
-                cache: Path) -> Planned:
+                cache: Path, index: Index | None = None) -> Planned:
     """Every local picture of the published articles, resolved, hashed, processed (cache misses
     only) and planned as outputs; a picture that cannot be used is a warning with its article's
     file and line, and the article is built without it."""
@@ -333,7 +357,7 @@ def plan_images(site: Path, config, archive, content_root: Path, static_dirs: li
     if not refs:
         return Planned({}, [], [], 0)
     settings = settings_of(config)
-    index = Index(cache)
+    index = index or Index(cache)
     jobs_wanted, ids, shown_of = {}, {}, {}
     for a, ref, lead in refs:
         where = f"{content}/{a.relpath}"
@@ -361,8 +385,12 @@ def plan_images(site: Path, config, archive, content_root: Path, static_dirs: li
         jobs_wanted[iid] = (iid, path, focus)
         ids[(a.relpath, ref, lead)] = iid
         shown_of[iid] = path
+    prepared = prepare(list(jobs_wanted.values()), settings, cache, jobs, index)
+    for iid, pic in prepared.pictures.items():
+        if iid not in index.manifests:
+            index.manifests[iid] = [list(v) for v in pic.variants]
+            index.changed = True
     index.save()
-    prepared = prepare(list(jobs_wanted.values()), settings, cache, jobs)
     pictures: dict[str, tuple] = {}
     for (relpath, ref, lead), iid in ids.items():
         pic = prepared.pictures.get(iid)

@@ -418,19 +418,29 @@ FINGERPRINTED = frozenset({".css", ".js", ".svg", ".woff2", ".png", ".ico"})
 FINGERPRINT_LENGTH = 10  # hex digits of the SHA-256 of the file
 
 
-def fingerprinted_name(rel: str, data: bytes) -> str:
-    """``css/style.css`` -> ``css/style.<first 10 hex of the SHA-256 of its bytes>.css``."""
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read in blocks."""
     import hashlib
 
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fingerprinted_name(rel: str, sha256: str) -> str:
+    """``css/style.css`` -> ``css/style.<first 10 hex of the SHA-256 of its bytes>.css``."""
     folder, _, name = rel.rpartition("/")
     stem, _, ext = name.rpartition(".")
-    hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:FINGERPRINT_LENGTH]}.{ext}"
+    hashed = f"{stem}.{sha256[:FINGERPRINT_LENGTH]}.{ext}"
     return f"{folder}/{hashed}" if folder else hashed
 
 
-def plan_static(folders: list[tuple[Path, str]], problems, walk) -> list[Output]:
+def plan_static(folders: list[tuple[Path, str]], problems, walk, sha=sha256_of) -> list[Output]:
     """A file of the theme's or the site's ``static/`` (later folders override earlier ones):
-    its key is a hash of its bytes.
+    its key is the SHA-256 of its bytes (``sha(path)``: the build's is cached by the file's stat,
+    as a site's static/ may hold gigabytes of pictures).
 
     A stylesheet, script, SVG, font, PNG or icon (``FINGERPRINTED``) is published twice: under
     its own name and, just after it in the plan, under ``fingerprinted_name``, which is what
@@ -446,11 +456,12 @@ def plan_static(folders: list[tuple[Path, str]], problems, walk) -> list[Output]
             found[rel] = Path(entry.path)
     out = []
     for rel, path in sorted(found.items()):
-        data = path.read_bytes()
-        key = digest(data)
+        hex_digest = sha(path)
+        key = "sha256:" + hex_digest
         out.append(Output(rel, "static", str(path), (), key, f"static file {path}"))
         if Path(rel).suffix.lower() in FINGERPRINTED:
-            out.append(Output(fingerprinted_name(rel, data), "static", str(path), (), key, f"static file {path}"))
+            out.append(Output(fingerprinted_name(rel, hex_digest), "static", str(path), (), key,
+                              f"static file {path}"))
     return out
 
 
@@ -780,13 +791,28 @@ def _card(m: Maker, o: Output, shown: Shown) -> bytes:
     from ssg.images.card import CardStyle, render_card
 
     title, section, site, style, fonts = o.arg
-    return render_card(headline=title, section=section, site_name=site, style=CardStyle(*style),
-                       fonts=Path(fonts) if fonts else None)
+    try:
+        return render_card(headline=title, section=section, site_name=site, style=CardStyle(*style),
+                           fonts=Path(fonts) if fonts else None)
+    except (OSError, ValueError) as exc:  # (a theme's broken font file, say)
+        m.templates.problems.error(o.source, f"the share card cannot be made: {exc}")
+        return None
 
 
 def _image(m: Maker, o: Output, shown: Shown) -> bytes:
-    """A variant of a processed picture, from the image cache (``outputs/images.py``)."""
-    return Path(o.arg).read_bytes()
+    """A variant of a processed picture, from the image cache (``outputs/images.py``); made
+    again there when it went missing."""
+    path = Path(o.arg)
+    try:
+        if not path.is_file():
+            from ssg.outputs.images import remake
+
+            remake(path.parent)
+        return path.read_bytes()
+    except (OSError, ValueError, KeyError) as exc:
+        m.templates.problems.error(o.source, f"{o.file}: cannot be made from the image cache ({exc!r}); "
+                                             "`rm -rf .ssg/images` and build again")
+        return None
 
 
 def _static(m: Maker, o: Output, shown: Shown) -> bytes:

@@ -254,6 +254,30 @@ def remove_empty_folders(output: Path, folders: list[str], files) -> None:
             pass
 
 
+def missing_files(root: str, rels) -> list[str]:
+    """Those of ``rels`` (relative, POSIX) that are not regular files below ``root``. A folder
+    expected to hold several files is read once (``scandir``: names and types, no stat each),
+    as a processed picture's 19 variants share one; a lone file is looked at by itself."""
+    by_folder: dict[str, list[str]] = {}
+    for rel in rels:
+        folder, _, name = rel.rpartition("/")
+        by_folder.setdefault(folder, []).append(name)
+    isfile, sep, out = os.path.isfile, os.sep, []
+    for folder, names in by_folder.items():
+        base = f"{root}{sep}{folder.replace('/', sep)}{sep}" if folder else f"{root}{sep}"
+        prefix = f"{folder}/" if folder else ""
+        if len(names) < 4:
+            out += [prefix + name for name in names if not isfile(base + name)]
+            continue
+        try:
+            with os.scandir(base) as entries:
+                present = {e.name for e in entries if e.is_file()}  # (follows a link, as isfile does)
+        except OSError:
+            present = set()
+        out += [prefix + name for name in names if name not in present]
+    return out
+
+
 class OutputCheck:
     """What the output folder holds, looked at once while the build goes on: in a forked child,
     on another core (``parallel``), else (or should the child fail) in process when asked.
@@ -275,8 +299,7 @@ class OutputCheck:
         """"f" + path of each file (missing ones with ``rels``), "d" + path of each folder."""
         if self.rels is not None:
             rels = self.rels() if callable(self.rels) else self.rels
-            isfile, prefix = os.path.isfile, f"{self.folder}{os.sep}"
-            return ["f" + rel for rel in rels if not isfile(prefix + rel)]
+            return ["f" + rel for rel in missing_files(str(self.folder), rels)]
         out = []
         root = str(self.folder)
         for here, dirs, files in os.walk(root):

@@ -395,3 +395,11 @@ def test_animated_gif_keeps_the_first_frame(tmp_path):
     process(src, Settings(formats=()), (0.5, 0.5), tmp_path / "out")
     with Image.open(tmp_path / "out" / "full-300.png") as im:
         assert im.convert("RGB").getpixel((150, 100)) == (255, 0, 0)
+
+
+def test_pillow_as_installed_encodes_webp_and_avif_and_lays_out_with_raqm():
+    """What the build needs of Pillow's wheel on a fresh machine (CI installs it into a new
+    virtual environment, with Debian's libfribidi0): WebP and AVIF encoders, and raqm for the
+    share cards' right-to-left and complex scripts."""
+    assert features.check("webp") and features.check("avif"), "Pillow without WebP or AVIF"
+    assert features.check("raqm"), "Pillow without raqm (is libfribidi installed?)"
