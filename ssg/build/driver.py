@@ -570,7 +570,7 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     hashes = images.Index(state.path.parent / "images")  # SHA-256 of pictures and static files, by stat
     planned_images = images.plan_images(setup.site, config, archive, setup.content_root,
                                         setup.theme.static_dirs(setup.site), problems, setup.jobs,
-                                        state.path.parent / "images", hashes)
+                                        state.path.parent / "images", hashes, setup.urls)
     if planned_images.pictures:
         fps = {**fps, **{r: images.fingerprint(fps[r], e) for r, e in planned_images.pictures.items()}}
     timings(f"images ({planned_images.processed} processed)")

@@ -62,13 +62,17 @@ class Found(NamedTuple):
     ref: str
 
 
-def resolve(ref: str, relpath: str, content_root: Path, static_dirs: list[Path]) -> Path | None:
+def resolve(ref: str, relpath: str, content_root: Path, static_dirs: list[Path], page_path: str = "/"
+            ) -> Path | None:
     """The file a local image reference names, or None. ``/a/b.jpg``: below a ``static/``
-    (the site's over the theme's); ``b.jpg``: beside the content file, then below ``static/``.
-    Never a file outside those folders (``..`` is refused)."""
+    (the site's over the theme's); ``b.jpg``: beside the content file, then below ``static/``;
+    ``../../img/b.jpg``: as a browser reads it on the article's page (``page_path``), below
+    ``static/``. Never a file outside those folders."""
     from ssg.images.process import SOURCE_SUFFIXES
 
     clean = urllib.parse.unquote(ref.strip().split("#", 1)[0].split("?", 1)[0])
+    if ".." in clean.split("/") and not clean.startswith("/"):
+        clean = urllib.parse.urljoin(page_path, clean)  # ("/world/a/" + "../../img/b.jpg": "/img/b.jpg")
     parts = [p for p in clean.split("/") if p]
     if not parts or any(p in (".", "..") for p in parts) or "\\" in clean or "\x00" in clean:
         return None
@@ -341,7 +345,7 @@ class Planned(NamedTuple):
 
 
 def plan_images(site: Path, config, archive, content_root: Path, static_dirs: list[Path], problems, jobs: int,
-                cache: Path, index: Index | None = None) -> Planned:
+                cache: Path, index: Index | None = None, urls=None) -> Planned:
     """Every local picture of the published articles, resolved, hashed, processed (cache misses
     only) and planned as outputs; a picture that cannot be used is a warning with its article's
     file and line, and the article is built without it."""
@@ -368,7 +372,8 @@ def plan_images(site: Path, config, archive, content_root: Path, static_dirs: li
                                  _ref_line(content_root / a.relpath, ref))
                 continue
         else:
-            path = resolve(ref, a.relpath, content_root, static_dirs)
+            path = resolve(ref, a.relpath, content_root, static_dirs,
+                           a.url or (urls.article_path(a.section_slug, a.slug) if urls else "/"))
         if path is None:
             files.add(str((content_root / a.relpath).parent / ref.split("?")[0]))  # (a file added later is seen)
             problems.warning(where, f"{'image: ' if lead else 'image '}{ref}: no such image file beside the content "

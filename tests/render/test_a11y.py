@@ -135,7 +135,7 @@ FILES = {
                                   extra=meta([WIDE_TAG, "Harbours"], AUTHORS[2:])),
     "content/world/c.md": article("Storm closes the coast road", "2024-02-03T09:00:00+00:00", "World",
                                   "Gales of 90 mph closed the coast road for a day.", slug="storm",
-                                  extra=meta(["Weather", "Harbours"], AUTHORS[:1]) + "\nimage: img/harbour.png"),
+                                  extra=meta(["Weather", "Harbours"], AUTHORS[:1]) + "\nimage: img/harbour.png\nimage_alt: Cranes at dusk"),
     "content/world/d.md": article("Ferry timetable changes for winter", "2024-01-15T09:00:00+00:00", "World",
                                   "Fewer sailings from November to March.", slug="ferries",
                                   extra=meta(["Harbours"], AUTHORS[:1])),
@@ -145,7 +145,7 @@ FILES = {
     # Three more sections, so that the section navigation is wider than a phone (it scrolls sideways).
     "content/business/a.md": article("Shipping costs fall for a third month", "2024-02-25T09:00:00+00:00", "Business",
                                      "Rates fell by 4%.", slug="shipping-costs",
-                                     extra=meta([WIDE_TAG], AUTHORS[2:]) + "\nimage: /img/harbour.png"),
+                                     extra=meta([WIDE_TAG], AUTHORS[2:]) + "\nimage: /img/harbour.png\nimage_alt: The harbour"),
     "content/business/b.md": article("Fish market opens a second hall", "2023-11-08T09:00:00+00:00", "Business",
                                      "The hall has 40 stalls.", slug="fish-market", extra=meta(["Harbours"], AUTHORS[2:])),
     "content/science-technology/a.md": article("Tide gauges go online", "2024-01-20T09:00:00+00:00",
@@ -270,7 +270,7 @@ def test_the_site_has_every_kind_of_page(sites):
         assert not (public / "world/page/4").exists() and (public / "world/page/3/index.html").is_file()
         assert (public / "2024/02/page/2/index.html").is_file()
         html = (public / "world/harbour-prize/index.html").read_text()
-        assert 'src="../../img/harbour.png"' in html and '<div class="table-scroll"' in html and "<pre>" in html
+        assert '<picture>' in html and 'alt="The harbour at dusk, cranes against an orange sky"' in html and '<div class="table-scroll"' in html and "<pre>" in html
 
 
 @needs_check_a11y
