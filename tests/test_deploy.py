@@ -41,6 +41,8 @@ title = "Deploy Test"
 base_url = "https://example.org/news/"
 [search]
 enabled = false
+[images]
+cards = false
 """
 
 needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (tests/install-deps.sh)")

@@ -672,7 +672,7 @@ def test_kill_9_mid_build_leaves_previous_public_intact(tmp_path):
     files = {f"content/s{i % 5}/a{i}.md": article(f"Article {i}", f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00+00:00",
                                                   f"Section {i % 5}", f"Body of article {i}. " * 20, slug=f"a{i}")
              for i in range(1500)}
-    site = make_site(tmp_path, files, toml='base_url = "https://example.org/"\npage_size = 10\n')
+    site = make_site(tmp_path, files, toml='base_url = "https://example.org/"\npage_size = 10\n[images]\ncards = false\n')
     build(site, jobs=2)
     out = site / "public"
     before = stats(out)

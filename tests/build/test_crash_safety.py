@@ -108,7 +108,7 @@ def write_initial(site: Path, rng: random.Random) -> None:
     site.mkdir(parents=True)
     (site / "site.toml").write_text(
         'title = "Crash News"\nbase_url = "https://example.org/news/"\npage_size = 20\n'
-        "[search]\nenabled = false\n", encoding="utf-8")
+        "[search]\nenabled = false\n[images]\ncards = false\n", encoding="utf-8")  # (cards: tests/outputs/test_images.py)
     for i in range(ARTICLES):
         put(site / f"seeds/{i:05d}.txt", seed_text(rng, i, ("World", "Business", "Sport", "Science")[i % 4]))
     for i in range(20):
