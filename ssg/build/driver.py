@@ -312,7 +312,8 @@ def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple
         previous = {}
     output, options = setup.output, setup.options
     full = not output.is_dir()
-    marked = None if full else read_marker(output)
+    # The marker (every output, as JSON) is needed only when no build of this folder is recorded.
+    marked = None if full or recorded else read_marker(output)
     walk = not full and not previous and (
         (options.clean and (marked is not None or recorded)) or _not_ours(output, marked, recorded, options, problems))
     present = None

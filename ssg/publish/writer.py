@@ -270,8 +270,7 @@ def missing_files(root: str, rels) -> list[str]:
             out += [prefix + name for name in names if not isfile(base + name)]
             continue
         try:
-            with os.scandir(base) as entries:
-                present = {e.name for e in entries if e.is_file()}  # (follows a link, as isfile does)
+            present = set(os.listdir(base))  # (names only: one call, no object per entry)
         except OSError:
             present = set()
         out += [prefix + name for name in names if name not in present]
