@@ -64,6 +64,15 @@ def unsafe_slug_message(slug: str, why: str, fallback: str, key: str = "slug:") 
     return f"{key} {shown_slug(slug)} is not a safe URL segment ({why}): write {key} {slugify(slug, fallback=fallback)}"
 
 
+_ELSEWHERE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")  # https:, data:, javascript:, //host
+
+
+def is_elsewhere(ref: str) -> bool:
+    """Whether a reference (an ``image:``, a Markdown image) names something that is not a file
+    of the site: a URL with a scheme or a host."""
+    return _ELSEWHERE.match(ref.strip()) is not None
+
+
 def given_path(value: str) -> tuple[str | None, str | None]:
     """A site path given by hand (front matter ``url`` and ``aliases``, a migrated archive's
     ``/2019/03/12/story.html`` or ``/news/world-123``): (the path as ssg publishes it, None) or

@@ -23,6 +23,7 @@ import gc
 import hashlib
 import marshal
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from ssg.urls import Urls
 if TYPE_CHECKING:  # (loaded when a plan is made: a no-op build needs none of it)
     from ssg.outputs.kinds import Output
 
-_RTL = __import__("re").compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their forms
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their forms
 PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
 RACY_NS = 2_000_000_000
 

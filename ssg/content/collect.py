@@ -20,7 +20,7 @@ from ssg.config import Config
 from ssg.content.files import real, stat_files
 from ssg.problems import Problems
 from ssg.content.related import terms_of
-from ssg.urls import given_path, segment_problem, shown_slug, slugify, unsafe_slug_message
+from ssg.urls import given_path, is_elsewhere, segment_problem, shown_slug, slugify, unsafe_slug_message
 
 
 class Section(NamedTuple):
@@ -136,7 +136,6 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 # A Markdown image: ![alt](ref) or ![alt](<ref> "title"); refs with spaces need the <…> form.
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")  # a URL elsewhere, not a file of the site
 _MD_IMAGE = re.compile(r'!\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^\s)]+))(?:\s+"[^"\n]*")?\s*\)')
 
 
@@ -311,7 +310,7 @@ class _Checker:
         refs = []
         for m in _MD_IMAGE.finditer(body):
             ref = m.group(2) or m.group(3)
-            if not m.group(1).strip() and not _URL.match(ref):
+            if not m.group(1).strip() and not is_elsewhere(ref):
                 line = first + body.count("\n", 0, m.start())
                 self.problems.warning(self.shown, f"image {ref} has no alt text: describe it between the brackets, "
                                                   f"![what it shows]({ref})", line)
@@ -368,7 +367,7 @@ def read_article(path: Path, relpath: str, config: Config, problems: Problems) -
     if image is not None and not isinstance(image, str):
         check.error(f"image: expected a URL or path, got {_kind(image)}", "image")
     image_alt, image_caption = check.caption("image_alt"), check.caption("image_caption")
-    if isinstance(image, str) and image.strip() and image_alt is None and not _URL.match(image.strip()):
+    if isinstance(image, str) and image.strip() and image_alt is None and not is_elsewhere(image):
         check.warning("image: no image_alt: describe the picture for readers who cannot see it "
                       "(image_alt: what it shows)", "image")
     image_focus, body_images = check.focus(), check.body_images()

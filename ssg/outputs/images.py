@@ -34,16 +34,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ssg.keys import digest
+from ssg.urls import is_elsewhere
 
 IMAGE_DIR = "img"  # public/img/<id>/<variant>
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")  # https:, data:, javascript:, //host
 MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif", "gif": "image/gif",
         "svg": "image/svg+xml"}
 
 
 def is_remote(ref: str) -> bool:
     """Not a file of the site: a URL with a scheme (``https:``, ``data:``…) or a host (``//``)."""
-    return _SCHEME.match(ref.strip()) is not None
+    return is_elsewhere(ref)
 
 
 def settings_of(config):
@@ -117,16 +117,15 @@ class Index:
         hit = self.known.get(key)
         if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
             return hit[2]
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        from ssg.outputs.kinds import sha256_of
+
+        sha = sha256_of(path)
         # A file modified within the last 2 s may change again within its mtime's tick, unseen
         # by its stat (git's "racy" files): its hash is not remembered.
         if st.st_mtime_ns < time.time_ns() - 2_000_000_000:
-            self.known[key] = (st.st_size, st.st_mtime_ns, h.hexdigest())
+            self.known[key] = (st.st_size, st.st_mtime_ns, sha)
             self.changed = True
-        return h.hexdigest()
+        return sha
 
     def save(self) -> None:
         if self.changed:
@@ -290,7 +289,6 @@ def rewrite_body(html: str, pictures: dict[str, Picture], url, *, lazy: bool = T
     (``pictures``: the reference as written -> its picture); others as they are."""
     if "<img " not in html or not pictures:
         return html
-    import re
 
     def one(m: re.Match) -> str:
         attrs = m.group(1)
@@ -319,7 +317,6 @@ def rewrite_feed_body(html: str, pictures: dict[str, Picture], url) -> str:
     """In feeds: a local picture's ``<img src>`` is its largest variant in its own format."""
     if "<img " not in html or not pictures:
         return html
-    import re
 
     def one(m: re.Match) -> str:
         ref = urllib.parse.unquote(unescape(m.group(2)))

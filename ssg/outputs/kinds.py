@@ -401,15 +401,15 @@ def plan_moved(planner: "Planner", registry, expired, left_out, planned: set[str
     gone = {a.relpath: (path_of(a), *a.aliases) for a in expired}
     moved = redirects.resolve(registry, urls, article_paths, gone, {r: why for r, why, _ in left_out},
                               aliases, planned, content_dir, problems)
-    out = []
+    out, pairs = [], []
     for path, target, source in moved.redirects:
         to = target if target.startswith(("http://", "https://")) else urls.url(target)
         out.append(planner.output(None, Urls.output_file(path), "redirect", (path, to), (), f"redirect {source}"))
+        pairs.append((urls.url(path), to))
     for path, source in moved.gone:
         out.append(planner.output(None, Urls.output_file(path), "gone", (), (), f"gone page {source}"))
     if moved.redirects:
-        pairs = tuple(sorted((urls.url(path), o.arg[1]) for (path, _, _), o in zip(moved.redirects, out)))
-        out.append(planner.output(None, "_redirects", "redirects", pairs, (), "_redirects"))
+        out.append(planner.output(None, "_redirects", "redirects", tuple(sorted(pairs)), (), "_redirects"))
     return out, article_paths
 
 
