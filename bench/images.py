@@ -1,7 +1,7 @@
 """Images in the benchmark: an archive of N articles (default 1,000), each with its own
 4,000x3,000 JPEG (`image:` in its front matter), against the same archive without pictures.
 
-    python bench/images.py [--articles 1000] [--runs 3] [--clean-runs 1] [--out bench/images.json]
+    python bench/images.py [--articles 1000] [--runs 7] [--clean-runs 3] [--out bench/images-results.json]
 
 Measures, as medians of --runs (the clean build: of --clean-runs, as each one processes every
 picture again, its cache deleted): the clean build (public/, .ssg/ and the image cache gone)
@@ -141,8 +141,8 @@ def bench(site: Path, runs: int, clean_runs: int, pictures: bool) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--articles", type=int, default=1000)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--clean-runs", type=int, default=1)
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--clean-runs", type=int, default=3)
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args()
     root = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="ssg-bench-images-"))
