@@ -27,7 +27,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ssg.problems import Problems
+from ssg.problems import Problems, text_lines
 
 PER_TARGET = 10  # pages named for one broken target; the rest are counted
 PARALLEL_MIN = 400  # pages per worker process below which forking costs more than it saves
@@ -486,7 +486,7 @@ class Checker:
         text = self._read(rel)
         if text is None:
             return
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(text_lines(text), 1):
             key, _, value = line.partition(":")
             if key.strip().lower() == "sitemap":
                 url = value.strip()

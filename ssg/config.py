@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssg.content.article import clean_text, code_points
-from ssg.problems import Problem, SsgError
+from ssg.problems import Problem, SsgError, text_lines
 
 CONFIG_NAME = "site.toml"
 
@@ -430,7 +430,7 @@ def _key_line(text: str, table: str, key: str) -> int | None:
     key_re = re.compile(rf"""^\s*(?:{re.escape(table)}\s*\.\s*)?["']?{re.escape(key)}["']?\s*=""")
     header = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
     fallback = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines(text), start=1):
         found = header.match(line)
         if found and not line.lstrip().startswith("[["):
             current = found.group(1).strip("\"' ")

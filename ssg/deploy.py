@@ -37,7 +37,7 @@ from typing import NamedTuple
 from ssg.check import check_output, infer_base_url
 from ssg.config import Config, DeployTarget, load_config, source_folders
 from ssg.publish.writer import MARKER, read_published
-from ssg.problems import Problem, Problems, SsgError
+from ssg.problems import Problem, Problems, SsgError, text_lines
 from ssg.build.state import lock_path
 from ssg.urls import Urls
 
@@ -398,7 +398,7 @@ def parse_redirects(text: str) -> tuple[list[Redirect], list[tuple[int, str]]]:
     redirect (200 rewrites, 404s) are skipped, as is a target S3 refuses (neither ``/``,
     ``http://`` nor ``https://`` at its start)."""
     rules, skipped = [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text_lines(text), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -10,9 +10,18 @@ that nothing happens silently. Only errors change the exit status.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from dataclasses import dataclass, field
+
+def text_lines(text: str) -> list[str]:
+    """A file's lines as editors number them (and as ``path:line`` counts): split at LF, CRLF
+    and CR only. ``str.splitlines`` also splits at U+0085, U+2028 and the like, which would
+    shift the number of every later line."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class Problem(NamedTuple):

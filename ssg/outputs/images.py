@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ssg.keys import digest
+from ssg.problems import text_lines
 from ssg.urls import is_elsewhere
 
 IMAGE_DIR = "img"  # public/img/<id>/<variant>
@@ -449,7 +450,7 @@ def fetched(url: str, folder: Path) -> tuple[Path | None, str]:
 def _ref_line(path: Path, ref: str) -> int | None:
     """The line of a content file that names ``ref`` (for messages)."""
     try:
-        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        for n, line in enumerate(text_lines(path.read_text(encoding="utf-8", errors="replace")), start=1):
             if ref in line:
                 return n
     except OSError:

@@ -28,7 +28,7 @@ from html import escape
 from pathlib import Path
 from typing import NamedTuple
 
-from ssg.problems import Problems
+from ssg.problems import Problems, text_lines
 from ssg.urls import Urls, given_path, shown_slug
 
 HEADER = """\
@@ -76,7 +76,7 @@ def read(site: Path, config, problems: Problems) -> Registry:
         return Registry(file, shown, (), ())
     prefix = config.content_dir.rstrip("/") + "/"
     entries, seen = [], {}
-    lines = tuple(text.splitlines())
+    lines = tuple(text_lines(text))
     common = re.compile(rf"({_PATH}) {re.escape(prefix)}((?:{_SEG}/)*{_SEG}\.md)").fullmatch  # (the usual line)
     for n, raw in enumerate(lines, start=1):
         m = common(raw)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ssg.content.article import clean_text
+
 # Characters that are markup anywhere in a line. '&' is here so that a literal `caf&#233;`
 # stays those nine characters instead of becoming an entity.
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -18,7 +20,9 @@ _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 
 
 def escape_line(line: str) -> str:
-    line = _INLINE.sub(r"\\\1", line.strip())
+    # Escaped as it will be read: a content file loses its control characters as it is read,
+    # so "\x7f# x" must be escaped as the "# x" the Markdown will see.
+    line = _INLINE.sub(r"\\\1", clean_text(line)[0].strip())
     line = _LINE_START.sub(r"\\\1", line)
     return _ORDERED.sub(r"\1\\\2", line)
 

@@ -170,6 +170,19 @@ def test_a_missing_alt_is_a_warning_with_its_line(tmp_path):
            "![what it shows](pic.png)" in [str(p) for p in problems.items]
 
 
+def test_a_picture_s_line_counts_only_real_line_ends(tmp_path):
+    """U+2028 and NEL are text in a content file, not line ends (found by the fuzz test: the
+    line named was past the end of the file)."""
+    body = "One\u2028two\u2028three.\n\nFour\x85five.\n\n![A picture](missing.png)\n"
+    site = make_site(tmp_path, {"content/world/a.md": article("Lines", "2024-05-01T10:00:00+00:00", "World",
+                                                              slug="a", body=body)})
+    _, problems = build(site)
+    text = (site / "content/world/a.md").read_text(encoding="utf-8")
+    line = text.split("\n").index("![A picture](missing.png)") + 1
+    assert [str(p) for p in problems.items if "missing.png" in str(p)] == [
+        f"content/world/a.md:{line}: image missing.png: no such image file beside the content file or in static/ (left out)"]
+
+
 def test_remote_images_are_left_as_they_are(tmp_path):
     site = make_site(tmp_path, {"content/world/a.md": article("Remote", "2024-05-01T10:00:00+00:00", "World",
                                                               slug="a", extra="image: https://cdn.example/x.jpg\n"

@@ -58,6 +58,16 @@ def test_escaping_is_minimal_for_ordinary_text():
     assert escape_text([["a", "b"], ["c"]]) == "a\\\nb\n\nc"
 
 
+def test_a_control_character_before_markup_does_not_unescape_it():
+    """A content file loses its control characters as it is read (found by the fuzz test: a
+    DEL before "# # #" made it a heading); escape_text escapes the line the Markdown will see."""
+    from ssg.content.article import clean_text
+
+    for line in ("\x7f # # # # # # #", "\x01- item", "\x7f1. one", "\x85> quote"):
+        markdown = clean_text(escape_text([[line]]))[0]
+        assert shown(markdown) == clean_text(line)[0].strip(), line
+
+
 LETTERS = "abcXYZ\u00e9\u4e2d"
 MARKUP = " #1234567890.)-+>*_`[]()<>!|~&;\\{}=:^$%'\"/@"
 
