@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+# A file (or folder) modified this close to now may change again within one timestamp tick
+# without its modification time changing, so its stat is not remembered (git's "racy"
+# entries): it is looked at again next time.
+RACY_NS = 2_000_000_000
+
 
 def digest(*parts) -> str:
     """A stable fingerprint of plain values (str, int, tuples…): repr is deterministic for them."""

@@ -42,7 +42,7 @@ from ssg.parallel import chunked, fan_out
 from ssg.problems import Problem, Problems, SsgError
 from ssg.content.collect import Collected, collect, note_left_out, read_body, scan
 from ssg.build.state import BuildState, output_paths, state_path
-from ssg.keys import digest
+from ssg.keys import RACY_NS, digest
 from ssg.render.theme import Theme, find_theme
 from ssg.urls import Urls
 
@@ -51,7 +51,6 @@ if TYPE_CHECKING:  # (loaded when a plan is made: a no-op build needs none of it
 
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their forms
 PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
-RACY_NS = 2_000_000_000
 
 
 class _Timings:
@@ -245,6 +244,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
         timings("scan")
         changed = changed_files(state, scanned) if folder.previous else None
         if unchanged(setup, state, folder, present, scanned, changed) and (left := left_out_of(state)) is not None:
+            keep_stamps(state, present)
             report.nothing_changed = report.published = True
             recover(setup.output)  # what a killed build left beside the folder goes even when nothing changed
             tell_left_out(setup, left, problems, report)
@@ -266,6 +266,7 @@ def build_site(site: Path, config: Config, problems: Problems, options: BuildOpt
                 gc.enable()
             publisher = FullPublisher(setup.output) if folder.full else IncrementalPublisher(setup.output)
             missing = present.missing() if present is not None and folder.previous else set()
+            keep_stamps(state, present)
             made = make_outputs(setup, plan, folder, missing, state, publisher, problems, timings)
             if publish(setup, folder, present, plan, made, missing, publisher, problems, report):
                 scanned = record_urls(setup, plan, scanned)
@@ -326,6 +327,15 @@ def look_at_folder(setup: Setup, state: BuildState, problems: Problems) -> tuple
     elif walk:
         present = OutputCheck(output, None, parallel=setup.jobs > 1)
     return Folder(previous, full, walk, marked), present
+
+
+def keep_stamps(state: BuildState, present) -> None:
+    """The output folders' stamps the look for missing outputs made anew, kept for the next
+    build's look (``writer.missing_files``)."""
+    if isinstance(present, OutputCheck) and present.rels is not None:
+        stamps = present.stamps()
+        if stamps is not None:
+            state.store_blob("folders", marshal.dumps(stamps))
 
 
 class _AsLeft:

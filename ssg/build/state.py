@@ -316,6 +316,13 @@ class BuildState:
         row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
+    def store_blob(self, name: str, data: bytes) -> None:
+        """One blob kept at once, in a transaction of its own (the output folders' stamps)."""
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, data))
+        self.db.execute("COMMIT")
+
     def store_html(self, html: dict[str, str]) -> None:
         """Rendered Markdown from a worker process: content-addressed, so safe to keep at once."""
         if html:
@@ -357,20 +364,28 @@ class Recorded(Mapping):
         return bool(self._data) if self._data is not None else self._state.has_outputs()
 
 
-def output_paths(path: Path) -> list[str]:
-    """The outputs the state file at ``path`` records, through a connection of its own (safe in
-    a forked child, which must not use its parent's): from the list the last build kept in one
-    blob (``outputs`` table rows take five times as long to read at 100,000 articles)."""
+def output_paths(path: Path) -> tuple[list[str], dict[str, int]]:
+    """The outputs the state file at ``path`` records, and the output folders' stamps
+    (``writer.missing_files``), through a connection of its own (safe in a forked child, which
+    must not use its parent's): from the list the last build kept in one blob (``outputs``
+    table rows take five times as long to read at 100,000 articles)."""
     import marshal
 
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = db.execute("SELECT data FROM blobs WHERE name = 'outputs'").fetchone()
-        if row is not None:
+        blobs = dict(db.execute("SELECT name, data FROM blobs WHERE name IN ('outputs', 'folders')").fetchall())
+        stamps = {}
+        try:
+            stamps = marshal.loads(blobs["folders"]) if "folders" in blobs else {}
+        except (ValueError, EOFError, TypeError):
+            pass
+        if not isinstance(stamps, dict):
+            stamps = {}
+        if "outputs" in blobs:
             try:
-                return marshal.loads(row[0])
+                return marshal.loads(blobs["outputs"]), stamps
             except (ValueError, EOFError, TypeError):
                 pass
-        return [p for (p,) in db.execute("SELECT path FROM outputs")]
+        return [p for (p,) in db.execute("SELECT path FROM outputs")], {}
     finally:
         db.close()

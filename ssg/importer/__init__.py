@@ -24,6 +24,7 @@ from ssg.content import article as cf
 from ssg.config import Config
 from ssg.render.markdown import escape_text
 from ssg.publish.writer import remove_stale_temporary, write_atomic
+from ssg.keys import RACY_NS
 from ssg.problems import Problems
 from ssg.importer.seeds import Seed, SeedFile, find_seeds, parse_seed
 from ssg.urls import content_relpath, slugify
@@ -73,9 +74,6 @@ def summarize(paragraphs, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-# A file modified this close to now may change again within one timestamp tick without its stat
-# changing, so its stat is not remembered (git's "racy" entries): it is read again next time.
-RACY_NS = 2_000_000_000
 
 
 def _stat_key(path: Path) -> list[int] | None:

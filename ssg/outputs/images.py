@@ -33,7 +33,7 @@ from html import escape, unescape
 from pathlib import Path
 from typing import NamedTuple
 
-from ssg.keys import digest
+from ssg.keys import RACY_NS, digest
 from ssg.problems import text_lines
 from ssg.urls import is_elsewhere
 
@@ -123,7 +123,7 @@ class Index:
         sha = sha256_of(path)
         # A file modified within the last 2 s may change again within its mtime's tick, unseen
         # by its stat (git's "racy" files): its hash is not remembered.
-        if st.st_mtime_ns < time.time_ns() - 2_000_000_000:
+        if st.st_mtime_ns < time.time_ns() - RACY_NS:
             self.known[key] = (st.st_size, st.st_mtime_ns, sha)
             self.changed = True
         return sha

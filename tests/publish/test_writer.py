@@ -53,6 +53,76 @@ def test_missing_files_none_missing_and_nothing_asked(tmp_path):
     assert OutputCheck(out, []).missing() == set()
 
 
+def _variants(tmp_path: Path, age: float = 60) -> tuple[Path, list[str]]:
+    """A folder of a picture's variants (several outputs in one folder), its time ``age`` s ago."""
+    out = tmp_path / "public"
+    rels = [f"img/abc/{w}.{fmt}" for w in (480, 800) for fmt in ("jpg", "webp", "avif")] + ["index.html"]
+    for rel in rels:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(rel)
+    old = time.time() - age
+    os.utime(out / "img/abc", (old, old))
+    return out, rels
+
+
+def test_a_stamped_folder_is_not_listed_until_its_time_changes(tmp_path, monkeypatch):
+    from ssg.publish import writer
+
+    out, rels = _variants(tmp_path)
+    missing, stamps = writer.missing_files(str(out), rels)
+    assert missing == [] and list(stamps) == ["img/abc"]
+    listed = []
+    real = os.listdir
+    monkeypatch.setattr(writer.os, "listdir", lambda p: listed.append(p) or real(p))
+    assert writer.missing_files(str(out), rels, stamps) == ([], stamps) and listed == []
+    (out / "img/abc/800.webp").unlink()  # deleted by hand: the folder's time changes
+    missing, now = writer.missing_files(str(out), rels, stamps)
+    assert missing == ["img/abc/800.webp"] and len(listed) == 1
+    assert "img/abc" not in now  # not stamped while a file is missing: found again next time
+    assert writer.missing_files(str(out), rels, now)[0] == ["img/abc/800.webp"]
+
+
+def test_a_folder_changed_just_now_or_incomplete_is_never_stamped(tmp_path):
+    from ssg.publish import writer
+
+    out, rels = _variants(tmp_path, age=0)  # within the racy window: a change in the same tick could go unseen
+    assert writer.missing_files(str(out), rels) == ([], {})
+    out, rels = _variants(tmp_path / "b")
+    assert writer.missing_files(str(out), rels + ["img/abc/1200.jpg"]) == (["img/abc/1200.jpg"], {})
+    # A stamp that no longer matches (the folder was replaced, or is gone) is dropped.
+    missing, stamps = writer.missing_files(str(out), rels)
+    assert writer.missing_files(str(out), rels, {"img/abc": stamps["img/abc"] + 1, "gone/x": 5}) == ([], stamps)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_stamps_are_kept_by_the_build_and_a_deleted_variant_is_still_made_again(tmp_path, jobs):
+    from PIL import Image
+
+    from ssg.build.state import output_paths, state_path
+    from ssg.config import load_config
+
+    site = make_site(tmp_path, {"content/world/a.md": article(
+        "Alpha", "2024-05-01T08:00:00+00:00", "World", "A.", slug="a", extra="image: /img/p.jpg\nimage_alt: A picture")})
+    (site / "static/img").mkdir(parents=True)
+    Image.new("RGB", (900, 600), (20, 120, 200)).save(site / "static/img/p.jpg")
+    build(site, jobs=jobs)
+    _age(site)
+    build(site, jobs=jobs)  # (the aged inputs' stats are new: their fingerprints are compared)
+    report, _ = build(site, jobs=jobs)  # stamps the folders it listed, now out of the racy window
+    assert report.nothing_changed
+    path = state_path(site, load_config(site).output_dir)
+    rels, stamps = output_paths(path)
+    variants = [r for r in rels if r.endswith(".webp")]
+    folder = variants[0].rpartition("/")[0]
+    assert folder in stamps and len(variants) >= 2
+    report, _ = build(site, jobs=jobs)
+    assert report.nothing_changed and output_paths(path)[1] == stamps
+    before = (site / "public" / variants[0]).read_bytes()
+    (site / "public" / variants[0]).unlink()
+    report, _ = build(site, jobs=jobs)
+    assert not report.nothing_changed and (site / "public" / variants[0]).read_bytes() == before
+
+
 def test_write_atomic_and_claims(tmp_path):
     target = tmp_path / "x.html"
     assert write_atomic(target, b"one") is True
