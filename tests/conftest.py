@@ -90,3 +90,12 @@ def _age(root: Path, seconds: float = 3600) -> None:
 def age():
     """``age(folder, seconds=3600)``: every file's mtime moved back by ``seconds``."""
     return _age
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files that hold slow tests first, each file's tests in their own order: pytest-xdist
+    (``--dist loadfile``) hands files to the workers in this order, so the long ones start at once
+    and the short ones fill in around them, instead of one worker running the last long file
+    while the other waits."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
