@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh Debian/Ubuntu machine, idempotent:
-#   - the package with its test extra (pytest, hypothesis, playwright's Python API);
+#   - the package with its test extra (pytest, pytest-xdist, hypothesis, playwright's Python API);
 #   - Debian's Chromium for the live-reload browser test (never a browser downloaded by playwright);
 #   - Debian's rsync and git for the deploy tests;
 #   - Debian's libfribidi0, which Pillow's raqm layout loads to set Arabic and Hebrew share cards;
