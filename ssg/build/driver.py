@@ -23,7 +23,6 @@ import gc
 import hashlib
 import marshal
 import os
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,7 +48,6 @@ from ssg.urls import Urls
 if TYPE_CHECKING:  # (loaded when a plan is made: a no-op build needs none of it)
     from ssg.outputs.kinds import Output
 
-_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their forms
 PARALLEL_MIN = 300  # outputs to make: below this, forking workers costs more than it saves
 
 
@@ -606,10 +604,10 @@ def plan_outputs(setup: Setup, collected: Collected, state: BuildState, folder: 
     outputs = pages + planner.feeds() + planner.site_files(pages, news) + static + planned_images.outputs
     cards = planner.cards()
     outputs += cards
-    if cards and any(_RTL.search(o.arg[0]) for o in cards):
-        from ssg.images.card import shaping_available
+    if cards:
+        from ssg.images.card import unshaped
 
-        if not shaping_available():
+        if unshaped(o.arg[0] for o in cards):
             problems.warning("share cards", "Arabic and Hebrew headlines are set without shaping (their letters "
                                             "not joined): Pillow's raqm layout needs libfribidi (Debian: libfribidi0)")
     registry = redirects.read(setup.site, config, problems)

@@ -316,20 +316,21 @@ class BuildState:
         row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
-    def store_blob(self, name: str, data: bytes) -> None:
-        """One blob kept at once, in a transaction of its own (the output folders' stamps)."""
+    def _store(self, sql: str, rows: list[tuple]) -> None:
+        """Rows kept at once, in a transaction of their own (waiting for a worker's)."""
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, data))
+        self.db.executemany(sql, rows)
         self.db.execute("COMMIT")
+
+    def store_blob(self, name: str, data: bytes) -> None:
+        """One blob kept at once (the output folders' stamps)."""
+        self._store("INSERT OR REPLACE INTO blobs VALUES (?, ?)", [(name, data)])
 
     def store_html(self, html: dict[str, str]) -> None:
         """Rendered Markdown from a worker process: content-addressed, so safe to keep at once."""
         if html:
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
-            self.db.execute("COMMIT")
+            self._store("INSERT OR REPLACE INTO html VALUES (?, ?)", list(html.items()))
 
     def close(self) -> None:
         self.db.close()

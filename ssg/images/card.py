@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
@@ -74,6 +75,15 @@ _CJK_RANGES = (
 )
 _ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0870, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _HEBREW_RANGES = ((0x0590, 0x05FF), (0xFB1D, 0xFB4F))
+_SHAPED = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _ARABIC_RANGES + _HEBREW_RANGES) + "]")
+
+
+def unshaped(headlines) -> bool:
+    """Whether some of ``headlines`` are Arabic or Hebrew and this Pillow cannot shape them
+    (no raqm: their letters would be set unjoined, left to right)."""
+    return any(_SHAPED.search(h) for h in headlines) and not shaping_available()
+
+
 # Line-breaking rules for CJK (kinsoku): no line starts with these, none ends with the openers.
 _NO_START = set("、。，．・：；？！ーｰ)）]］}｝〕〉》」』】〙〗〟’”｠»ゝゞヽヾ々〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ‐゠–〜…‥,.!?;:%")
 _NO_END = set("(（[［{｛〔〈《「『【〘〖〝‘“｟«")

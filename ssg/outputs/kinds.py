@@ -498,11 +498,11 @@ class Maker:
             from ssg.outputs.feeds import absolutize
 
             body = self.html(a)
-            pics = self.views.pictures.get(a.relpath)
-            if pics and pics[1]:
-                from ssg.outputs.images import Picture, rewrite_feed_body
+            pictures = self.views.body_pictures(a.relpath)
+            if pictures:
+                from ssg.outputs.images import rewrite_feed_body
 
-                body = rewrite_feed_body(body, {ref: Picture(*p) for ref, p in pics[1].items()}, self.urls.url)
+                body = rewrite_feed_body(body, pictures, self.urls.url)
             html = self._feed_html[a.relpath] = absolutize(body, self.urls.absolute(self.views.article_path(a)))
         return html
 
@@ -519,11 +519,11 @@ def _article(m: Maker, o: Output, shown: Shown) -> bytes | None:
     v = m.views
     a = shown(relpath)
     body = m.html(a)
-    pics = v.pictures.get(relpath)
-    if pics and pics[1]:  # its body's local pictures, with their variants
-        from ssg.outputs.images import Picture, rewrite_body
+    pictures = v.body_pictures(relpath)
+    if pictures:  # its body's local pictures, with their variants
+        from ssg.outputs.images import rewrite_body
 
-        body = rewrite_body(body, {ref: Picture(*p) for ref, p in pics[1].items()}, m.urls.url)
+        body = rewrite_body(body, pictures, m.urls.url)
     view = v.article(shown, a, body, prev=older, next=newer, related=v.related_links(related))
     description = a.summary or m.config.description
     page = v.page("article", a.title, o.path, description, m.g.links[a.section_slug].feeds + m.g.site.feeds,
@@ -735,7 +735,8 @@ def _corrections(m: Maker, o: Output, shown: Shown) -> bytes | None:
     v, urls = m.views, m.urls
     items = []
     for relpath, i in o.arg:
-        items.append((v.teaser(shown, relpath), v.teaser(shown, relpath).corrections[i]))
+        teaser = v.teaser(shown, relpath)
+        items.append((teaser, teaser.corrections[i]))
     policy = m.config.news.corrections_policy
     page = v.page("corrections", "Corrections", o.path, f"Every correction made to a story: {m.config.description}",
                   corrections_feed_links(urls, m.config.title) + m.g.site.feeds)

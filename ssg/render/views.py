@@ -360,6 +360,11 @@ class Views:
             view = self._teasers[relpath] = self.article(shown, a)
         return view
 
+    def body_pictures(self, relpath: str) -> dict:
+        """The processed pictures of an article's body: the reference as written -> Picture."""
+        pics = self.pictures.get(relpath)
+        return {ref: images.Picture(*p) for ref, p in pics[1].items()} if pics and pics[1] else {}
+
     def article(self, shown: Shown, a: Article, body: str = "", prev: tuple[str, str] | None = None,
                 next: tuple[str, str] | None = None, related: tuple[RelatedLink, ...] = ()) -> ArticleView:
         """``prev``/``next``: the (headline, site path) of its older and newer neighbours."""

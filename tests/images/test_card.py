@@ -164,3 +164,13 @@ def test_style_and_size():
     assert im.getpixel((400, 3))[2] > 200 and im.getpixel((400, 3))[0] < 60  # blue accent stripe
     with pytest.raises(ValueError, match="accent colour"):
         render_card(headline="x", section="", site_name="", style=CardStyle(accent="nope"))
+
+
+def test_unshaped_names_arabic_and_hebrew_headlines_only_without_raqm(monkeypatch):
+    import ssg.images.card as C
+
+    monkeypatch.setattr(C, "shaping_available", lambda: False)
+    assert not C.unshaped(["Storm hits the coast", "暴风雨袭击海岸", "Шторм"])
+    assert C.unshaped(["Storm", "عاصفة تضرب الساحل"]) and C.unshaped(["סערה פוגעת בחוף"])
+    monkeypatch.setattr(C, "shaping_available", lambda: True)
+    assert not C.unshaped(["عاصفة تضرب الساحل"])
