@@ -409,7 +409,7 @@ def parse_redirects(text: str) -> tuple[list[Redirect], list[tuple[int, str]]]:
         source, target, *rest = fields
         status_text = rest[0].rstrip("!") if rest else "301"
         if len(rest) > 1 or not status_text.isdigit():
-            skipped.append((number, f"conditions are not supported on S3"))
+            skipped.append((number, "conditions are not supported on S3"))
             continue
         status = int(status_text)
         if not 300 <= status < 400:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import os
 import re
 import time
 import urllib.parse
@@ -35,6 +34,7 @@ from typing import NamedTuple
 
 from ssg.keys import RACY_NS, digest
 from ssg.problems import text_lines
+from ssg.publish.writer import write_atomic
 from ssg.urls import is_elsewhere
 
 IMAGE_DIR = "img"  # public/img/<id>/<variant>
@@ -130,10 +130,7 @@ class Index:
 
     def save(self) -> None:
         if self.changed:
-            self.cache.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_name(".index.tmp")
-            tmp.write_bytes(marshal.dumps({"files": self.known, "pictures": self.manifests}))
-            os.replace(tmp, self.file)
+            write_atomic(self.file, marshal.dumps({"files": self.known, "pictures": self.manifests}))
 
 
 def _process_one(job) -> tuple[str, list | str]:
@@ -147,15 +144,11 @@ def _process_one(job) -> tuple[str, list | str]:
         manifest = [list(v) for v in variants]
     except ImageProblem as exc:
         manifest = str(exc.message if hasattr(exc, "message") else exc)
-        folder.mkdir(parents=True, exist_ok=True)
     except Exception as exc:  # noqa: BLE001 - any library failure on a hostile file is that file's problem
         manifest = f"cannot be processed: {type(exc).__name__}: {exc}"
-        folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / ".manifest.tmp"
     record = {"source": str(path), "settings": list(settings), "focus": list(focus)}
     record.update({"variants": manifest} if isinstance(manifest, list) else {"problem": manifest})
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(tmp, folder / "manifest.json")
+    write_atomic(folder / "manifest.json", json.dumps(record).encode("utf-8"))
     return image_id, manifest
 
 
@@ -349,7 +342,6 @@ def plan_images(site: Path, config, archive, content_root: Path, static_dirs: li
     file and line, and the article is built without it."""
     from ssg.outputs.kinds import Output
 
-    wanted: dict[str, list] = {}  # relpath -> [(ref, path, lead)]
     files: set[str] = set()
     content = config.content_dir.rstrip("/")
     fetch = config.images.fetch_remote
@@ -432,7 +424,6 @@ def fetched(url: str, folder: Path) -> tuple[Path | None, str]:
     path = folder / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:24] + suffix)
     if path.is_file():
         return path, ""
-    folder.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"User-Agent": "ssg (fetching a picture to resize it)"})
     try:
         with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:
@@ -441,9 +432,7 @@ def fetched(url: str, folder: Path) -> tuple[Path | None, str]:
         return None, f"cannot be fetched: {getattr(exc, 'reason', None) or exc}"
     if len(data) > REMOTE_LIMIT:
         return None, f"larger than {REMOTE_LIMIT // 1048576} MB: not fetched"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)
     return path, ""
 
 

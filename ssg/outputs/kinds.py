@@ -642,7 +642,6 @@ def _json_feed(m: Maker, o: Output, shown: Shown) -> bytes:
     the authors taxonomy is on (in the global key)."""
     from . import feeds
     from ssg.content.collect import term_slug
-    from ssg.render.metadata import absolute_url
 
     title, description, home, path = o.arg
     c, urls = m.config, m.urls

@@ -22,13 +22,13 @@ Pages syntax, and ``ssg deploy`` to S3 sets each one's website redirect header.
 
 from __future__ import annotations
 
-import os
 import re
 from html import escape
 from pathlib import Path
 from typing import NamedTuple
 
 from ssg.problems import Problems, text_lines
+from ssg.publish.writer import write_atomic
 from ssg.urls import Urls, given_path, shown_slug
 
 HEADER = """\
@@ -199,10 +199,7 @@ def record(registry: Registry, article_paths: dict[str, str], content_dir: str) 
         changed = True
     if not changed:
         return False
-    text = "\n".join(lines) + "\n"
-    tmp = registry.file.with_name(f".{registry.file.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, registry.file)
+    write_atomic(registry.file, ("\n".join(lines) + "\n").encode("utf-8"))
     return True
 
 
