@@ -379,10 +379,7 @@ class Views:
             image = picture.src if picture else None
             card_url = self.urls.absolute(card) if card else None
             image_url = card_url or (self._origin + image if image else None)
-        elif a.image and images.is_remote(a.image) and not self.config.images.fetch_remote:  # as it is
-            image_url = metadata.absolute_url(self.urls, a.image)
-            image = self._image_src(a.image, image_url)
-        elif a.image and images.is_remote(a.image):  # fetched but unusable: as it is
+        elif a.image and images.is_remote(a.image):  # as it is: not fetched, or fetched but unusable
             image_url = metadata.absolute_url(self.urls, a.image)
             image = self._image_src(a.image, image_url)
         elif self.config.images.cards:
